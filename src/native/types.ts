@@ -1,0 +1,66 @@
+// Plain data the native reader hands to the model. Counter values arrive as JS numbers (exact below 2^53, which
+// a process will not reach in bytes or calls within a session).
+
+export interface RawCounters {
+  allocs: number;
+  frees: number;
+  allocBytes: number;
+  freeBytes: number;
+  /** allocBytes - freeBytes as counted by the shim (never negative). */
+  liveBytes: number;
+  peakBytes: number;
+}
+
+/** One record of the shim's history ring: a disposition or timer change, or an exec, with who asked. */
+export interface HistoryRecord {
+  /** Monotonic per segment; the model keeps the last seen seq to emit each record once. */
+  seq: number;
+  /** Wall clock, ms since the epoch. */
+  t: number;
+  tid: number;
+  kind: 'sigaction' | 'signal' | 'sigset' | 'setitimer' | 'timer_create' | 'alarm' | 'exec';
+  /** Signal number, 0 when not about a signal (setitimer(ITIMER_REAL) still names SIGALRM: 14). */
+  signal: number;
+  /** "SIG_DFL" | "SIG_IGN" | "handler <symbol or 0xaddr>" | for timers "armed 10ms" / "disarmed". */
+  old: string;
+  new: string;
+  /** sa_flags as names, e.g. ["SA_RESTART","SA_SIGINFO"]. */
+  flags: string[];
+  /** The caller's symbol as dladdr resolves it ("main", "ProfilerInit", "0x4011d6 (app)"). */
+  caller: string;
+  /** For kind 'exec': the path exec'd. For timers: "ITIMER_PROF" | "ITIMER_REAL" | "ITIMER_VIRTUAL" | clock name. */
+  detail?: string;
+}
+
+export interface TimerState {
+  /** Interval timers as last set through the shim (the kernel offers no way to read another process's). */
+  prof: { armed: boolean; intervalUs: number };
+  real: { armed: boolean; intervalUs: number };
+  virtual: { armed: boolean; intervalUs: number };
+  /** POSIX timers created on a CPU-time clock and armed, with their signal numbers. */
+  cpuTimerSignals: number[];
+}
+
+export interface SegmentData {
+  pid: number;
+  /** Bumped at each exec in the same pid: a new image gets a new segment. */
+  gen: number;
+  file: string;
+  /** Whole-process totals: live threads plus the folded totals of exited threads. */
+  total: RawCounters;
+  threads: Array<{ tid: number; counters: RawCounters }>;
+  history: HistoryRecord[];
+  timers: TimerState;
+  /** The owner process has marked the segment final (clean exit ran its destructor). */
+  closed: boolean;
+}
+
+export interface SegmentError {
+  file: string;
+  message: string;
+}
+
+export interface ReadResult {
+  segments: SegmentData[];
+  errors: SegmentError[];
+}
