@@ -1,0 +1,207 @@
+// A running perftop session: the supervisor's tree (or an attached pid), the sampler ticking once per interval,
+// and the app's screen fed from the PTY. This is the one object the TUI and --json both read.
+import { ProcProbe } from '../probe/procProbe.js';
+import { Sampler } from '../model/sampler.js';
+import type { AppScreen, SendResult, Session } from '../model/session.js';
+import type { ExitInfo, Profiling, Snapshot, SnapshotEvent } from '../model/snapshot.js';
+import { signalName } from '../probe/signals.js';
+import { SegmentReader, sendSignal } from '../native/index.js';
+import type { RunningTree } from '../supervisor/index.js';
+import { createAppScreen, type WritableAppScreen } from '../supervisor/appScreen.js';
+
+/** Pause the PTY when the emulator has this much unparsed output queued; resume below a quarter of it. */
+const SCREEN_HIGH_WATER = 256 * 1024;
+
+export interface LiveSessionOptions {
+  title: string;
+  interval: number;
+  /** Run mode: the tree under perftop's init. Attach mode: null. */
+  tree: RunningTree | null;
+  /** Attach mode: the pid followed. */
+  attachPid?: number;
+  session?: string;
+  shmDir?: string;
+  /** Count allocations (run mode with the shim); false: every process says why not. */
+  alloc: boolean;
+  allocMatch: string | null;
+  screenSize?: { cols: number; rows: number };
+  profiling?: (pid: number) => Profiling;
+}
+
+export class LiveSession implements Session {
+  readonly title: string;
+  readonly startedAt = Date.now();
+  readonly interval: number;
+  readonly attached: boolean;
+  readonly screen: AppScreen | null;
+
+  private readonly tree: RunningTree | null;
+  private readonly sampler: Sampler;
+  private readonly term: WritableAppScreen | null;
+  private readonly listeners = new Set<(s: Snapshot) => void>();
+  private readonly extraEvents: SnapshotEvent[] = [];
+  private latest: Snapshot | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private attachedExit: ExitInfo | null = null;
+  private quitting: Promise<void> | null = null;
+
+  constructor(private readonly opts: LiveSessionOptions) {
+    this.title = opts.title;
+    this.interval = opts.interval;
+    this.tree = opts.tree;
+    this.attached = opts.tree === null;
+
+    const probe = opts.tree
+      ? new ProcProbe({ rootPid: opts.tree.initPid, includeRoot: false })
+      : new ProcProbe({ rootPid: opts.attachPid!, includeRoot: true });
+    const segments = opts.alloc && opts.session ? new SegmentReader({ session: opts.session, dir: opts.shmDir }) : undefined;
+    this.sampler = new Sampler({
+      probe,
+      interval: opts.interval,
+      rootPid: () => (opts.tree ? opts.tree.appPid() : opts.attachPid!),
+      exitOf: opts.tree ? (pid) => opts.tree!.exitOf(pid) : undefined,
+      segments,
+      allocNote: () => this.allocNote(),
+      profiling: opts.profiling,
+    });
+
+    this.term = opts.tree && opts.tree.mode === 'pty' ? this.attachScreen(opts.tree, opts.screenSize) : null;
+    this.screen = this.term ? this.wrapScreen(this.term, opts.tree!) : null;
+  }
+
+  private allocNote(): string {
+    if (this.attached) return 'not counted: attached (the shim loads only at process start)';
+    if (!this.opts.alloc) return 'not counted: --no-alloc';
+    if (this.opts.allocMatch) return `not counted: not matched by --alloc=${this.opts.allocMatch}, or no shim (static/setuid binary)`;
+    return 'not counted: no shim in this process (static or setuid binary, or it cleared LD_PRELOAD)';
+  }
+
+  /** The PTY stream goes into the emulator; when its parse queue grows, the PTY is paused (the app blocks). */
+  private attachScreen(tree: RunningTree, size?: { cols: number; rows: number }): WritableAppScreen {
+    const term = createAppScreen(size?.cols ?? 80, size?.rows ?? 24);
+    let paused = false;
+    tree.onOutput((data) => {
+      term.write(data, () => {
+        if (paused && term.pendingBytes() < SCREEN_HIGH_WATER / 4) {
+          paused = false;
+          tree.resume();
+        }
+      });
+      if (!paused && term.pendingBytes() > SCREEN_HIGH_WATER) {
+        paused = true;
+        tree.pause();
+      }
+    });
+    return term;
+  }
+
+  /** The UI resizes the pane; the app's PTY follows, so the app redraws for the size it is shown at. */
+  private wrapScreen(term: WritableAppScreen, tree: RunningTree): AppScreen {
+    return {
+      lines: () => term.lines(),
+      get cols() {
+        return term.cols;
+      },
+      get rows() {
+        return term.rows;
+      },
+      resize(cols: number, rows: number) {
+        if (cols === term.cols && rows === term.rows) return;
+        term.resize(cols, rows);
+        tree.resize(cols, rows);
+      },
+      onChange: (l) => term.onChange(l),
+    };
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.interval * 1000);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One sample; also used for the final snapshot after the app exits. */
+  tick(): Snapshot {
+    const snap = this.sampler.tick();
+    if (this.extraEvents.length > 0) snap.events.push(...this.extraEvents.splice(0));
+    if (this.attached && this.attachedExit === null) {
+      const root = snap.processes.find((p) => p.pid === snap.root);
+      if (!root || root.exited) this.attachedExit = root?.exited ?? {};
+    }
+    this.latest = snap;
+    for (const l of [...this.listeners]) l(snap);
+    return snap;
+  }
+
+  snapshot(): Snapshot | null {
+    return this.latest;
+  }
+
+  onSnapshot(listener: (s: Snapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  appExit(): ExitInfo | null {
+    return this.tree ? this.tree.appExit() : this.attachedExit;
+  }
+
+  /** Resolves when the app (run mode) or the attached process has exited. */
+  whenAppExits(): Promise<ExitInfo> {
+    const tree = this.tree;
+    if (tree) return new Promise((resolve) => tree.onAppExit(resolve));
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.attachedExit) {
+          off();
+          resolve(this.attachedExit);
+        }
+      };
+      const off = this.onSnapshot(check);
+      check();
+    });
+  }
+
+  writeToApp(data: string): void {
+    this.tree?.write(data);
+  }
+
+  async sendSignal(target: { pid: number; tid?: number }, signal: number): Promise<SendResult> {
+    const res = sendSignal(target, signal);
+    this.extraEvents.push({
+      t: Date.now(),
+      pid: target.pid,
+      ...(target.tid !== undefined ? { tid: target.tid } : {}),
+      kind: 'signal',
+      signal: signalName(signal),
+      message: res.message,
+    });
+    return res;
+  }
+
+  /** Pids still alive in the latest snapshot: what `q` must end besides whatever init still has. */
+  private livePids(): number[] {
+    return (this.latest?.processes ?? []).filter((p) => !p.exited).map((p) => p.pid);
+  }
+
+  quit(): Promise<void> {
+    if (!this.quitting) {
+      this.quitting = (async () => {
+        if (this.tree) await this.tree.endTree(this.livePids());
+        this.stop();
+      })();
+    }
+    return this.quitting;
+  }
+
+  close(): void {
+    this.stop();
+    this.sampler.close();
+    this.term?.dispose();
+  }
+}

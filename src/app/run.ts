@@ -1,0 +1,153 @@
+// From parsed options to a finished run: checks that can fail in one line come first (command, theme, terminal),
+// then the session starts and either the TUI or the --json writer drives it. Whatever ends the run goes through
+// one cleanup path (supervisor's registry): the app's tree, the session dir and our segments.
+import type { ParsedArgs, RunOptions } from '../cli/args.js';
+import { LiveSession } from './liveSession.js';
+import { runJson } from './json.js';
+import {
+  addCleanup,
+  createSessionDir,
+  exitCodeOf,
+  exitOnSignals,
+  launch,
+  resolveCommand,
+  sessionId,
+  shimEnv,
+  builtShimPath,
+} from '../supervisor/index.js';
+import { collectStaleSegments, DEFAULT_SHM_DIR } from '../native/index.js';
+import { rmSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Theme } from '../ui/theme.js';
+
+export class UserError extends Error {
+  constructor(message: string, readonly status = 2) {
+    super(message);
+  }
+}
+
+type RunArgs = Extract<ParsedArgs, { kind: 'run' }>;
+type AttachArgs = Extract<ParsedArgs, { kind: 'attach' }>;
+
+export async function runApp(args: RunArgs | AttachArgs): Promise<number> {
+  const theme = args.json ? null : await loadThemeOrFail(args.theme);
+  if (!args.json && !(process.stdout.isTTY && process.stdin.isTTY)) {
+    throw new UserError('the screen needs a terminal on stdin and stdout (use --json for a headless run)');
+  }
+  return args.kind === 'attach' ? attach(args, theme) : run(args, theme);
+}
+
+async function loadThemeOrFail(name: string | null): Promise<Theme> {
+  const { loadTheme } = await import('../ui/theme.js');
+  try {
+    return loadTheme(name ?? undefined, process.env);
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
+}
+
+function shellLine(command: string, args: string[]): string {
+  return [command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** Segments are ours to remove: after the run, whatever the sampler did not remove yet goes. */
+function removeSessionSegments(session: string, dir: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) if (n.startsWith(`perftop-${session}-`)) rmSync(join(dir, n), { force: true });
+}
+
+async function run(args: RunArgs, theme: Theme | null): Promise<number> {
+  const resolved = resolveCommand(args.command);
+  if (!resolved.ok) throw new UserError(resolved.message, resolved.exitCode);
+
+  try {
+    collectStaleSegments(DEFAULT_SHM_DIR);
+  } catch {
+    // a segment we cannot remove is someone else's: never a reason not to start
+  }
+  const session = sessionId();
+  const dir = createSessionDir(session);
+  addCleanup(() => removeSessionSegments(session, DEFAULT_SHM_DIR));
+
+  const shim = args.alloc ? builtShimPath() : null;
+  const env = shimEnv({ session, shimPath: shim, allocMatch: args.allocMatch ?? undefined, shmDir: DEFAULT_SHM_DIR });
+  const cols = process.stdout.columns ?? 80;
+  const rows = process.stdout.rows ?? 24;
+  const tree = launch({
+    command: args.command,
+    args: args.args,
+    env,
+    mode: args.json ? 'pipe' : 'pty',
+    cols,
+    rows: Math.max(3, Math.floor(rows / 3)),
+    sessionDir: dir.dir,
+  });
+  const live = new LiveSession({
+    title: shellLine(args.command, args.args),
+    interval: args.interval,
+    tree,
+    session,
+    alloc: args.alloc && shim !== null,
+    allocMatch: args.allocMatch,
+    screenSize: { cols, rows: Math.max(3, Math.floor(rows / 3)) },
+  });
+  // SIGINT/TERM/HUP to perftop: end the app's tree, clean up, exit 128+N.
+  const unhook = exitOnSignals(() => live.quit());
+  addCleanup(() => live.close());
+  try {
+    if (args.json) {
+      const exit = await runJson(live, process.stdout);
+      await live.quit(); // orphans the app left behind end with it
+      return exitCodeOf(exit);
+    }
+    await runTuiFor(live, theme!, args);
+    const exit = live.appExit();
+    return exit ? exitCodeOf(exit) : 0;
+  } finally {
+    unhook();
+    live.close();
+    await tree.done.catch(() => 0);
+    removeSessionSegments(session, DEFAULT_SHM_DIR);
+    dir.remove();
+  }
+}
+
+async function attach(args: AttachArgs, theme: Theme | null): Promise<number> {
+  try {
+    process.kill(args.pid, 0);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'EPERM' ? `pid ${args.pid}: permission denied` : `pid ${args.pid}: no such process`, 1);
+  }
+  const live = new LiveSession({
+    title: `attach ${args.pid}`,
+    interval: args.interval,
+    tree: null,
+    attachPid: args.pid,
+    alloc: false,
+    allocMatch: null,
+  });
+  const unhook = exitOnSignals(async () => live.close());
+  try {
+    if (args.json) {
+      const exit = await runJson(live, process.stdout);
+      return exit.code ?? (exit.signal ? 0 : 0);
+    }
+    await runTuiFor(live, theme!, args);
+    return 0;
+  } finally {
+    unhook();
+    live.close();
+  }
+}
+
+async function runTuiFor(live: LiveSession, theme: Theme, opts: RunOptions): Promise<void> {
+  const { runTui } = await import('../ui/index.js');
+  live.start();
+  await runTui(live, { theme, exitWithApp: opts.exitWithApp });
+}

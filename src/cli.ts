@@ -1,0 +1,38 @@
+// perftop's entry: argv → options → a run. Every failure the user can cause ends in one line on stderr and a
+// non-zero status (2 usage, 126/127 command, 1 perftop itself); a stack trace only with PERFTOP_DEBUG=1.
+import { readFileSync } from 'node:fs';
+import { parseArgs, usageText } from './cli/args.js';
+import { runApp, UserError } from './app/run.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (parsed.kind === 'usage-error') {
+    process.stderr.write(`perftop: ${parsed.message} (see perftop --help)\n`);
+    return 2;
+  }
+  if (parsed.kind === 'help') {
+    process.stdout.write(usageText());
+    return 0;
+  }
+  if (parsed.kind === 'version') {
+    process.stdout.write(`perftop ${version()}\n`);
+    return 0;
+  }
+  try {
+    return await runApp(parsed);
+  } catch (err) {
+    if (err instanceof UserError) {
+      process.stderr.write(`perftop: ${err.message}\n`);
+      return err.status;
+    }
+    const e = err as Error;
+    process.stderr.write(`perftop: internal error: ${e?.message ?? String(err)}\n`);
+    if (process.env.PERFTOP_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,180 @@
+// Hazard rules (issue 5): pure functions over one process's facts plus what the shim recorded. Each rule returns
+// at most one Hazard; evaluateHazards runs them all. Mechanisms are in FIELD.md (section numbers below).
+import { parseSignal, signalDef, signalName } from '../probe/signals.js';
+import type { ProfilerEnv } from '../probe/parse.js';
+import type { HistoryRecord, TimerState } from '../native/types.js';
+import type { Hazard } from './snapshot.js';
+
+export interface HazardInput {
+  pid: number;
+  /** Signal numbers from SigCgt / SigIgn. */
+  caught: ReadonlySet<number>;
+  ignored: ReadonlySet<number>;
+  env: ProfilerEnv;
+  leaderExited: boolean;
+  threads: ReadonlyArray<{ tid: number; comm: string; wchan: string; syscall: number | 'running' | null }>;
+  /** Timers as the shim last saw them set in the current image; null without a segment (attach, static binary). */
+  timers: TimerState | null;
+  /** Shim history for this pid across its images, oldest first; null without a segment. */
+  history: readonly HistoryRecord[] | null;
+}
+
+const SIGALRM = 14;
+const SIGPROF = 27;
+
+const atDefault = (i: HazardInput, n: number): boolean => !i.caught.has(n) && !i.ignored.has(n);
+const defaultKills = (n: number): boolean => {
+  const a = signalDef(n)?.action;
+  return a === 'terminate' || a === 'core';
+};
+
+/** FIELD.md §1: an armed profiling timer whose signal has its default action kills the process at expiry. */
+export function profTimerDefault(i: HazardInput): Hazard | null {
+  const fix =
+    'Install the SIGPROF handler before arming the timer; preload libprofiler only into the processes that need it ' +
+    '(--profile-cpu=MATCH); never exec with ITIMER_PROF armed.';
+  if (i.timers?.prof.armed && atDefault(i, SIGPROF)) {
+    return {
+      id: 'prof-timer-default',
+      severity: 'fatal',
+      message: `ITIMER_PROF is armed but SIGPROF is at its default action: the next expiry kills it ("Profiling timer expired", 155)`,
+      fix,
+    };
+  }
+  for (const n of i.timers?.cpuTimerSignals ?? []) {
+    if (atDefault(i, n) && defaultKills(n)) {
+      return {
+        id: 'prof-timer-default',
+        severity: 'fatal',
+        message: `a CPU-time POSIX timer signals ${signalName(n)}, which is at its default action: expiry kills the process`,
+        fix,
+      };
+    }
+  }
+  // The exec record is written by the image that called exec (it lives in the previous gen's segment). An armed
+  // ITIMER_PROF carried across it, with SIGPROF still at its default here, means the race is on.
+  const lastExec = [...(i.history ?? [])].reverse().find((r) => r.kind === 'exec');
+  if (lastExec && carriesArmedProfTimer(lastExec) && atDefault(i, SIGPROF)) {
+    return {
+      id: 'prof-timer-default',
+      severity: 'fatal',
+      message: `exec of ${(lastExec.detail ?? 'a new image').replace(/ \[.*$/, '')} carried an armed ITIMER_PROF while SIGPROF is at its default action`,
+      fix,
+    };
+  }
+  return null;
+}
+
+function carriesArmedProfTimer(r: HistoryRecord): boolean {
+  // native/shim_signals.c notes it in detail: "<path> [ITIMER_PROF armed…]"; a shim that stops the timer would
+  // record the timer's before/after in old/new instead ("armed 10ms" -> "disarmed").
+  if (/\[ITIMER_PROF armed/.test(r.detail ?? '')) return true;
+  const armed = (s: string): boolean => /\barmed\b/i.test(s) && !/\bdisarmed\b/i.test(s);
+  return armed(r.new);
+}
+
+/** Symbols of the handlers gperftools installs for its dump/toggle signals (or the caller that installs them). */
+const PROFILER_CALLER = /HeapProfil|CpuProfiler|ProfileHandler|ProfilerStart|ProfilerInit|tcmalloc|perftools|MallocExtension|libprofiler/i;
+
+/** FIELD.md §3: the dump/toggle signal only works while the profiler's own handler holds it. */
+export function dumpSignalTaken(i: HazardInput): Hazard | null {
+  for (const key of ['HEAPPROFILESIGNAL', 'CPUPROFILESIGNAL'] as const) {
+    const text = i.env[key];
+    if (text === undefined || text === '') continue;
+    const n = parseSignal(text);
+    if (n === undefined) continue;
+    const name = signalName(n);
+    const what = key === 'HEAPPROFILESIGNAL' ? 'heap dumps' : 'CPU profile toggles';
+    if (i.ignored.has(n)) {
+      return {
+        id: 'dump-signal-taken',
+        severity: 'warn',
+        message: `${key}=${text} but ${name} is ignored: tcmalloc aborts at start ("Signal ${n} already in use") or ${what} never happen`,
+        fix: `Do not leave ${name} ignored (SIG_IGN survives exec), or choose a free signal for ${key}.`,
+      };
+    }
+    if (i.caught.has(n)) {
+      const installs = (i.history ?? []).filter(
+        (r) => r.signal === n && (r.kind === 'sigaction' || r.kind === 'signal' || r.kind === 'sigset') && /^handler\b/.test(r.new),
+      );
+      const last = installs[installs.length - 1];
+      if (!last) {
+        if (i.history !== null) continue; // the shim saw no install: it predates the shim's view, likely the profiler's own
+        return {
+          id: 'dump-signal-taken',
+          severity: 'info',
+          message: `${key}=${text}: ${name} is caught, but without the shim's history perftop cannot tell whether the profiler or the app installed the handler`,
+          fix: 'Run under perftop (not attach) to see who installed it.',
+        };
+      }
+      if (PROFILER_CALLER.test(last.caller) || PROFILER_CALLER.test(last.new)) continue;
+      return {
+        id: 'dump-signal-taken',
+        severity: 'warn',
+        message: `${key}=${text} but ${last.caller} installed its own ${name} handler: ${what} silently stop`,
+        fix: `Choose a signal the app does not use for ${key}, or have ${last.caller} leave ${name} alone.`,
+      };
+    }
+    if (defaultKills(n)) {
+      return {
+        id: 'dump-signal-taken',
+        severity: 'warn',
+        message: `${key}=${text} but ${name} is at its default action: sending it kills the process instead (profiler not loaded?)`,
+        fix: `Preload the profiler library into this process, or do not send ${name}.`,
+      };
+    }
+  }
+  return null;
+}
+
+/** Kernel functions a thread sleeps in inside poll/epoll/select (this kernel says poll_schedule_timeout.constprop.0). */
+const POLL_WCHAN = /^(do_sys_poll|ep_poll|do_epoll_wait|do_select|core_sys_select|poll_schedule_timeout)\b/;
+/** x86_64: poll, ppoll, epoll_wait, epoll_pwait, epoll_pwait2, select, pselect6. */
+const POLL_SYSCALLS = new Set([7, 271, 232, 281, 441, 23, 270]);
+
+export function inPollLike(th: { wchan: string; syscall: number | 'running' | null }): boolean {
+  return pollWchan(th.wchan) || (typeof th.syscall === 'number' && POLL_SYSCALLS.has(th.syscall));
+}
+function pollWchan(w: string): boolean {
+  return w !== '' && POLL_WCHAN.test(w);
+}
+
+/** FIELD.md §4: poll() never restarts after a handler, whatever SA_RESTART says. */
+export function eintrExposure(i: HazardInput): Hazard | null {
+  const real = !!i.timers?.real.armed && i.caught.has(SIGALRM);
+  const prof = (!!i.timers?.prof.armed || !!i.env.CPUPROFILE) && i.caught.has(SIGPROF);
+  if (!real && !prof) return null;
+  const parked = i.threads.filter(inPollLike);
+  if (parked.length === 0) return null;
+  const who = parked.map((t) => `${t.comm}/${t.tid}`).slice(0, 3).join(', ') + (parked.length > 3 ? ', …' : '');
+  return {
+    id: 'eintr-exposure',
+    severity: 'warn',
+    message: `${real ? 'ITIMER_REAL (SIGALRM)' : 'ITIMER_PROF (SIGPROF)'} drives a handler while ${who} wait${parked.length === 1 ? 's' : ''} in poll/epoll/select: calls return EINTR`,
+    fix: real
+      ? 'Use P (perf record: no signal reaches the app), or unset CPUPROFILE_REALTIME; retry poll on EINTR.'
+      : 'Use P (perf record: no signal reaches the app); retry poll/epoll_wait on EINTR.',
+  };
+}
+
+/** FIELD.md §5. */
+export function leaderExited(i: HazardInput): Hazard | null {
+  if (!i.leaderExited) return null;
+  return {
+    id: 'leader-exited',
+    severity: 'info',
+    message: `the main thread exited; /proc/${i.pid}/maps and cmdline read empty, so tools that read them see nothing`,
+    fix: `Read a live thread instead (/proc/${i.pid}/task/TID/maps); perf record -p still samples the live threads.`,
+  };
+}
+
+export const HAZARD_RULES = [profTimerDefault, dumpSignalTaken, eintrExposure, leaderExited] as const;
+
+export function evaluateHazards(i: HazardInput): Hazard[] {
+  const out: Hazard[] = [];
+  for (const rule of HAZARD_RULES) {
+    const h = rule(i);
+    if (h) out.push(h);
+  }
+  return out;
+}

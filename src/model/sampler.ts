@@ -1,0 +1,334 @@
+// One tick: probe /proc, read the shim's segments, derive rates, events and hazards, and produce the Snapshot.
+// State kept between ticks is per pid (found by pid, dropped when the process is gone) so nothing is rebuilt.
+import { decodeMask, maskNumbers, signalName } from '../probe/signals.js';
+import type { ProbeResult, RawProcess } from '../probe/types.js';
+import type { HistoryRecord, ReadResult } from '../native/types.js';
+import { PROFILING_OFF } from './snapshot.js';
+import type { AllocCounters, ExitInfo, ProcessInfo, Profiling, Snapshot, SnapshotEvent, ThreadInfo } from './snapshot.js';
+import { evaluateHazards } from './hazards.js';
+import { cpuPercent, perSecond } from './rates.js';
+import { copyCounters, groupSegments, segmentFileIds } from './segments.js';
+import type { PidSegments } from './segments.js';
+
+export interface SamplerDeps {
+  probe: { tick(): ProbeResult; close(): void };
+  /** Seconds; copied into each Snapshot. */
+  interval: number;
+  /** The app's pid (run mode) or the attached pid; null until known. It stays listed after it exits. */
+  rootPid: () => number | null;
+  exitOf?: (pid: number) => ExitInfo | undefined;
+  segments?: { read(): ReadResult; remove(file: string): void };
+  allocNote?: (pid: number) => string;
+  profiling?: (pid: number) => Profiling;
+  /** How long an exited process stays listed (ms); default 5000. */
+  keepExitedMs?: number;
+}
+
+/** Shim history kept per pid for the hazard rules (across its images; the ring in the segment is smaller). */
+const HISTORY_CAP = 256;
+
+interface PidState {
+  comm: string;
+  argv: string[];
+  execs: number;
+  starttime: number;
+  gen: number | null;
+  mono: number;
+  ticks: number;
+  threadTicks: Map<number, number>;
+  allocs: { gen: number; total: number; threads: Map<number, number> } | null;
+  lastAlloc: AllocCounters | null;
+  exitEmitted: boolean;
+  hazards: Set<string>;
+  history: HistoryRecord[];
+  info: ProcessInfo | null;
+}
+
+interface Ghost {
+  info: ProcessInfo;
+  since: number;
+}
+
+export class Sampler {
+  private seq = 0;
+  private readonly states = new Map<number, PidState>();
+  private readonly ghosts = new Map<number, Ghost>();
+  private readonly lastHistorySeq = new Map<string, number>();
+  private readonly errorsSeen = new Set<string>();
+  private readonly keepExitedMs: number;
+
+  constructor(private readonly deps: SamplerDeps) {
+    this.keepExitedMs = deps.keepExitedMs ?? 5000;
+  }
+
+  tick(): Snapshot {
+    const r = this.deps.probe.tick();
+    // After the probe: a process the probe saw exit has written everything it will write to its segment.
+    const read = this.deps.segments?.read() ?? { segments: [], errors: [] };
+    const events: SnapshotEvent[] = [];
+    const segs = groupSegments(read.segments);
+    const toRemove = new Set<string>();
+
+    for (const err of read.errors) {
+      const key = `${err.file}\0${err.message}`;
+      if (this.errorsSeen.has(key)) continue;
+      this.errorsSeen.add(key);
+      events.push({ t: r.t, pid: segmentFileIds(err.file)?.pid ?? 0, kind: 'error', file: err.file, message: err.message });
+    }
+
+    // Gone first: a pid can vanish and reappear (reused) in the same tick.
+    const present = new Set(r.processes.map((p) => p.pid));
+    for (const pid of r.detached) this.states.delete(pid);
+    const gone = new Set(r.vanished);
+    for (const pid of this.states.keys()) if (!present.has(pid)) gone.add(pid);
+    for (const pid of gone) {
+      const st = this.states.get(pid);
+      if (!st) continue;
+      this.emitHistory(pid, segs.get(pid), st, events);
+      const exit = this.deps.exitOf?.(pid) ?? st.info?.exited ?? {};
+      if (!st.exitEmitted) events.push({ t: r.t, pid, kind: 'exit', comm: st.comm, exit });
+      if (st.info) {
+        this.ghosts.set(pid, {
+          info: { ...st.info, exited: exit, state: 'X', cpu: 0, threads: [], alloc: st.lastAlloc, hazards: [] },
+          since: r.t,
+        });
+      }
+      this.dropSegments(segs.get(pid), toRemove);
+      this.states.delete(pid);
+    }
+
+    const live: ProcessInfo[] = [];
+    for (const raw of r.processes) {
+      this.ghosts.delete(raw.pid);
+      live.push(this.process(raw, r, segs.get(raw.pid), events, toRemove));
+    }
+
+    // Segments of processes never seen by the probe (born and gone between ticks): their history and exit still
+    // count; remove them once their owner is known to be dead.
+    for (const [pid, ps] of segs) {
+      if (present.has(pid) || this.states.has(pid)) continue;
+      const exit = this.deps.exitOf?.(pid);
+      if (!exit) continue;
+      const st = this.newState({ comm: '', argv: [], execs: 0, starttime: 0 }, r.mono);
+      this.emitHistory(pid, ps, st, events);
+      if (!this.ghosts.has(pid) && !this.reportedGone.has(pid)) events.push({ t: r.t, pid, kind: 'exit', exit });
+      this.reportedGone.add(pid);
+      this.dropSegments(ps, toRemove);
+    }
+
+    for (const file of toRemove) this.deps.segments?.remove(file);
+
+    const rootPid = this.deps.rootPid();
+    for (const [pid, g] of this.ghosts) {
+      if (pid !== rootPid && r.t - g.since > this.keepExitedMs) this.ghosts.delete(pid);
+      else g.info = { ...g.info, exited: this.deps.exitOf?.(pid) ?? g.info.exited };
+    }
+    for (const pid of this.ghosts.keys()) this.reportedGone.add(pid);
+
+    return {
+      seq: ++this.seq,
+      t: r.t,
+      root: rootPid ?? live[0]?.pid ?? 0,
+      interval: this.deps.interval,
+      processes: mergeGhosts(live, [...this.ghosts.values()].map((g) => g.info), rootPid),
+      events,
+    };
+  }
+
+  close(): void {
+    this.deps.probe.close();
+  }
+
+  /** Pids whose exit was reported without a probe-side state (short-lived): never reported twice. */
+  private readonly reportedGone = new Set<number>();
+
+  private newState(raw: Pick<RawProcess, 'comm' | 'argv' | 'execs' | 'starttime'>, mono: number): PidState {
+    return {
+      comm: raw.comm,
+      argv: raw.argv,
+      execs: raw.execs,
+      starttime: raw.starttime,
+      gen: null,
+      mono,
+      ticks: -1,
+      threadTicks: new Map(),
+      allocs: null,
+      lastAlloc: null,
+      exitEmitted: false,
+      hazards: new Set(),
+      history: [],
+      info: null,
+    };
+  }
+
+  private process(raw: RawProcess, r: ProbeResult, ps: PidSegments | undefined, events: SnapshotEvent[], toRemove: Set<string>): ProcessInfo {
+    const pid = raw.pid;
+    let st = this.states.get(pid);
+    if (!st) {
+      st = this.newState(raw, r.mono);
+      this.states.set(pid, st);
+      this.reportedGone.delete(pid);
+      events.push({ t: r.t, pid, kind: 'spawn', comm: raw.comm, argv: raw.argv });
+    }
+    const seg = ps?.current;
+    const newGen = seg !== undefined && st.gen !== null && seg.gen > st.gen;
+    if (raw.execs !== st.execs || newGen) {
+      events.push({ t: r.t, pid, kind: 'exec', comm: raw.comm, argv: raw.argv });
+      st.allocs = null; // counters restart with the new image
+    }
+    st.comm = raw.comm;
+    st.argv = raw.argv;
+    st.execs = raw.execs;
+    if (seg) st.gen = seg.gen;
+
+    this.emitHistory(pid, ps, st, events);
+    // The exec'd-from images are gone: their last records are out, their files can go.
+    for (const old of ps?.older ?? []) toRemove.add(old.file);
+
+    const elapsed = r.mono - st.mono;
+    const cpu = st.ticks < 0 ? 0 : cpuPercent(st.ticks, raw.ticks, elapsed, r.clkTck);
+
+    // Allocation counters: the current image's segment; per-second rates against the same gen's last sample.
+    let alloc: AllocCounters | null = null;
+    const threadAlloc = new Map<number, AllocCounters>();
+    if (seg) {
+      const prev = st.allocs && st.allocs.gen === seg.gen ? st.allocs : null;
+      alloc = copyCounters(seg.total, perSecond(prev?.total, seg.total.allocs, elapsed));
+      const next = { gen: seg.gen, total: seg.total.allocs, threads: new Map<number, number>() };
+      for (const th of seg.threads) {
+        threadAlloc.set(th.tid, copyCounters(th.counters, perSecond(prev?.threads.get(th.tid), th.counters.allocs, elapsed)));
+        next.threads.set(th.tid, th.counters.allocs);
+      }
+      st.allocs = next;
+      st.lastAlloc = alloc;
+    } else if (raw.zombie && st.lastAlloc) {
+      alloc = { ...st.lastAlloc, allocsPerSec: 0 }; // the segment went after the final read; keep the totals
+    }
+
+    const threads: ThreadInfo[] = raw.threads.map((th) => {
+      const prevTicks = st.threadTicks.get(th.tid);
+      return {
+        tid: th.tid,
+        comm: th.comm,
+        state: th.state,
+        cpu: cpuPercent(prevTicks, th.ticks, elapsed, r.clkTck),
+        blocked: decodeMask(th.sigBlk),
+        pending: decodeMask(th.sigPnd),
+        wchan: th.wchan,
+        alloc: threadAlloc.get(th.tid) ?? null,
+      };
+    });
+    st.threadTicks = new Map(raw.threads.map((th) => [th.tid, th.ticks]));
+    st.ticks = raw.ticks;
+    st.mono = r.mono;
+
+    let exited: ExitInfo | null = null;
+    if (raw.zombie) {
+      exited = this.deps.exitOf?.(pid) ?? {};
+      if (!st.exitEmitted) {
+        st.exitEmitted = true;
+        events.push({ t: r.t, pid, kind: 'exit', comm: raw.comm, exit: exited });
+        // Dead: the segment holds its final counters, already copied above.
+        this.dropSegments(ps, toRemove);
+      }
+    }
+
+    const caught = new Set(maskNumbers(raw.sigCgt));
+    const ignored = new Set(maskNumbers(raw.sigIgn));
+    const hazards = raw.zombie
+      ? []
+      : evaluateHazards({
+          pid,
+          caught,
+          ignored,
+          env: raw.env,
+          leaderExited: raw.leaderExited,
+          threads: raw.threads,
+          timers: seg?.timers ?? null,
+          history: seg ? st.history : null,
+        });
+    const ids = new Set(hazards.map((h) => h.id));
+    for (const h of hazards) {
+      if (!st.hazards.has(h.id)) events.push({ t: r.t, pid, kind: 'hazard', hazard: h.id, severity: h.severity, message: h.message });
+    }
+    st.hazards = ids;
+
+    const info: ProcessInfo = {
+      pid,
+      ppid: raw.ppid,
+      comm: raw.comm,
+      argv: raw.argv,
+      state: raw.state,
+      leaderExited: raw.leaderExited,
+      exited,
+      cpu,
+      rss: raw.rssBytes,
+      threadCount: raw.threadCount,
+      signals: { caught: decodeMask(raw.sigCgt), ignored: decodeMask(raw.sigIgn), pending: decodeMask(raw.shdPnd) },
+      threads,
+      alloc,
+      profiling: this.deps.profiling?.(pid) ?? PROFILING_OFF,
+      hazards,
+      depth: raw.depth,
+    };
+    if (alloc === null) info.allocNote = this.deps.allocNote?.(pid) ?? (this.deps.segments ? 'not counted: no shim segment' : 'not counted');
+    st.info = info;
+    return info;
+  }
+
+  /** One disposition event per new shim record, by seq per segment file; records also feed the hazard rules. */
+  private emitHistory(pid: number, ps: PidSegments | undefined, st: PidState, events: SnapshotEvent[]): void {
+    if (!ps) return;
+    for (const seg of [...ps.older, ps.current]) {
+      const last = this.lastHistorySeq.get(seg.file) ?? -1;
+      let max = last;
+      for (const rec of seg.history) {
+        if (rec.seq <= last) continue;
+        max = Math.max(max, rec.seq);
+        st.history.push(rec);
+        events.push(dispositionEvent(pid, rec));
+      }
+      this.lastHistorySeq.set(seg.file, max);
+    }
+    if (st.history.length > HISTORY_CAP) st.history.splice(0, st.history.length - HISTORY_CAP);
+  }
+
+  private dropSegments(ps: PidSegments | undefined, toRemove: Set<string>): void {
+    if (!ps) return;
+    for (const s of [...ps.older, ps.current]) {
+      toRemove.add(s.file);
+      this.lastHistorySeq.delete(s.file);
+    }
+  }
+}
+
+function dispositionEvent(pid: number, rec: HistoryRecord): SnapshotEvent {
+  const ev: SnapshotEvent = { t: rec.t, pid, tid: rec.tid, kind: 'disposition', action: rec.new, old: rec.old, caller: rec.caller };
+  if (rec.signal > 0) ev.signal = signalName(rec.signal);
+  // What was called (and on what, for timers and exec), so a reader need not guess from the action text.
+  ev.message = rec.detail ? `${rec.kind} ${rec.detail}` : rec.kind;
+  if (rec.flags.length > 0) ev.message += ` [${rec.flags.join('|')}]`;
+  return ev;
+}
+
+/**
+ * Exited processes stay listed for a while: each goes right after its parent's subtree when the parent is still
+ * listed (one level below it), otherwise at depth 0 (the root first, others last): tree order is kept.
+ */
+export function mergeGhosts(live: ProcessInfo[], ghosts: ProcessInfo[], rootPid: number | null): ProcessInfo[] {
+  const out = [...live];
+  const front: ProcessInfo[] = [];
+  const back: ProcessInfo[] = [];
+  for (const g of [...ghosts].sort((a, b) => a.pid - b.pid)) {
+    const at = out.findIndex((p) => p.pid === g.ppid);
+    if (at < 0) {
+      (g.pid === rootPid ? front : back).push({ ...g, depth: 0 });
+      continue;
+    }
+    const depth = out[at].depth;
+    let end = at + 1;
+    while (end < out.length && out[end].depth > depth) end++;
+    out.splice(end, 0, { ...g, depth: depth + 1 });
+  }
+  return [...front, ...out, ...back];
+}

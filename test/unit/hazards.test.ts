@@ -1,0 +1,139 @@
+// Every hazard rule, positive and negative. Thread facts come from the recorded fixture where they matter.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dumpSignalTaken, eintrExposure, evaluateHazards, leaderExited, profTimerDefault } from '../../src/model/hazards.js';
+import type { HazardInput } from '../../src/model/hazards.js';
+import type { HistoryRecord, TimerState } from '../../src/native/types.js';
+import { ProcProbe } from '../../src/probe/procProbe.js';
+
+const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'proc');
+
+const off = { armed: false, intervalUs: 0 };
+const timers = (o: Partial<TimerState> = {}): TimerState => ({ prof: off, real: off, virtual: off, cpuTimerSignals: [], ...o });
+const armed = { armed: true, intervalUs: 10000 };
+
+function input(o: Partial<HazardInput> = {}): HazardInput {
+  return { pid: 100, caught: new Set(), ignored: new Set(), env: {}, leaderExited: false, threads: [], timers: null, history: null, ...o };
+}
+let seq = 0;
+function rec(o: Partial<HistoryRecord>): HistoryRecord {
+  return { seq: ++seq, t: 0, tid: 100, kind: 'sigaction', signal: 0, old: 'SIG_DFL', new: 'SIG_DFL', flags: [], caller: 'main', ...o };
+}
+
+/** The recorded threads fixture: poller (poll), epoller (epoll_wait), selecter (select) and two pause()rs. */
+function recordedThreads() {
+  const probe = new ProcProbe({ rootPid: 4898, includeRoot: true, procRoot: path.join(FIX, 'threads') });
+  try {
+    return probe.tick().processes[0].threads;
+  } finally {
+    probe.close();
+  }
+}
+
+test('prof-timer-default: ITIMER_PROF armed with SIGPROF at default is fatal', () => {
+  const h = profTimerDefault(input({ timers: timers({ prof: armed }) }));
+  assert.equal(h?.id, 'prof-timer-default');
+  assert.equal(h?.severity, 'fatal');
+  assert.ok(h?.fix);
+});
+
+test('prof-timer-default: not when SIGPROF is caught or ignored, or the timer is off, or unknown', () => {
+  assert.equal(profTimerDefault(input({ timers: timers({ prof: armed }), caught: new Set([27]) })), null);
+  assert.equal(profTimerDefault(input({ timers: timers({ prof: armed }), ignored: new Set([27]) })), null);
+  assert.equal(profTimerDefault(input({ timers: timers() })), null);
+  assert.equal(profTimerDefault(input()), null);
+});
+
+test('prof-timer-default: CPU-time POSIX timer to a default-action signal; not to a caught or default-ignored one', () => {
+  assert.match(profTimerDefault(input({ timers: timers({ cpuTimerSignals: [27] }) }))!.message, /SIGPROF/);
+  assert.match(profTimerDefault(input({ timers: timers({ cpuTimerSignals: [40] }) }))!.message, /SIGRTMIN\+8/);
+  assert.equal(profTimerDefault(input({ timers: timers({ cpuTimerSignals: [27] }), caught: new Set([27]) })), null);
+  assert.equal(profTimerDefault(input({ timers: timers({ cpuTimerSignals: [28] }) })), null); // SIGWINCH: default ignore
+});
+
+test('prof-timer-default: exec record carrying an armed ITIMER_PROF into the new image', () => {
+  const carried = [rec({ kind: 'exec', old: 'armed 10ms', new: 'armed 10ms', detail: '/usr/bin/python3' })];
+  const h = profTimerDefault(input({ history: carried }));
+  assert.equal(h?.severity, 'fatal');
+  assert.match(h!.message, /python3/);
+  // The shim's own format (native/shim_signals.c): old/new empty, the note in detail.
+  const native = [rec({ kind: 'exec', old: '', new: '', detail: '/usr/bin/python3 [ITIMER_PROF armed; caught SIGPROF resets to SIG_DFL]' })];
+  assert.match(profTimerDefault(input({ history: native }))!.message, /exec of \/usr\/bin\/python3 carried/);
+  assert.equal(profTimerDefault(input({ history: [rec({ kind: 'exec', old: '', new: '', detail: '/bin/sh' })] })), null);
+  // The shim stopped it: nothing carried.
+  assert.equal(profTimerDefault(input({ history: [rec({ kind: 'exec', old: 'armed 10ms', new: 'disarmed' })] })), null);
+  // The new image already caught SIGPROF: the race was won.
+  assert.equal(profTimerDefault(input({ history: carried, caught: new Set([27]) })), null);
+  // Only the last exec counts.
+  assert.equal(profTimerDefault(input({ history: [...carried, rec({ kind: 'exec', old: 'disarmed', new: 'disarmed' })] })), null);
+});
+
+test('dump-signal-taken: ignored dump signal', () => {
+  const h = dumpSignalTaken(input({ env: { HEAPPROFILESIGNAL: '12' }, ignored: new Set([12]) }));
+  assert.equal(h?.severity, 'warn');
+  assert.match(h!.message, /SIGUSR2 is ignored/);
+});
+
+test('dump-signal-taken: caught by the app (history names the caller) vs by the profiler', () => {
+  const app = [rec({ signal: 12, new: 'handler on_usr2', caller: 'install_handlers' })];
+  const h = dumpSignalTaken(input({ env: { HEAPPROFILESIGNAL: '12' }, caught: new Set([12]), history: app }));
+  assert.equal(h?.severity, 'warn');
+  assert.match(h!.message, /install_handlers/);
+  const prof = [...app, rec({ signal: 12, new: 'handler HeapProfilerDumpSignal', caller: 'HeapProfilerInit' })];
+  assert.equal(dumpSignalTaken(input({ env: { HEAPPROFILESIGNAL: '12' }, caught: new Set([12]), history: prof })), null);
+  // App replaced the profiler's afterwards: the last install wins.
+  const replaced = [...prof, rec({ signal: 12, new: 'handler on_usr2', caller: 'main' })];
+  assert.match(dumpSignalTaken(input({ env: { HEAPPROFILESIGNAL: '12' }, caught: new Set([12]), history: replaced }))!.message, /main/);
+});
+
+test('dump-signal-taken: caught without history is ambiguous and says so', () => {
+  const h = dumpSignalTaken(input({ env: { CPUPROFILESIGNAL: 'SIGUSR1' }, caught: new Set([10]) }));
+  assert.equal(h?.severity, 'info');
+  assert.match(h!.message, /cannot tell/);
+});
+
+test('dump-signal-taken: default action would kill; nothing when unset, invalid, or default-ignore', () => {
+  assert.match(dumpSignalTaken(input({ env: { HEAPPROFILESIGNAL: '12' } }))!.message, /kills the process/);
+  assert.equal(dumpSignalTaken(input()), null);
+  assert.equal(dumpSignalTaken(input({ env: { HEAPPROFILESIGNAL: 'bogus' } })), null);
+  assert.equal(dumpSignalTaken(input({ env: { HEAPPROFILESIGNAL: '28' } })), null);
+});
+
+test('eintr-exposure: signal-driven profiler while threads sit in poll/epoll/select (recorded threads)', () => {
+  const threads = recordedThreads();
+  const real = eintrExposure(input({ threads, timers: timers({ real: armed }), caught: new Set([14]) }));
+  assert.equal(real?.severity, 'warn');
+  assert.match(real!.message, /poller\/4906/);
+  assert.match(real!.fix!, /\bP\b/);
+  const prof = eintrExposure(input({ threads, timers: timers({ prof: armed }), caught: new Set([27]) }));
+  assert.match(prof!.message, /ITIMER_PROF/);
+  // libprofiler's env with SIGPROF caught counts as armed even when the shim saw no setitimer.
+  assert.ok(eintrExposure(input({ threads, env: { CPUPROFILE: '/tmp/p' }, caught: new Set([27]) })));
+});
+
+test('eintr-exposure: not without a handler, without a timer, or with no thread in poll', () => {
+  const threads = recordedThreads();
+  assert.equal(eintrExposure(input({ threads, timers: timers({ real: armed }) })), null); // SIGALRM default: not a profiler
+  assert.equal(eintrExposure(input({ threads, caught: new Set([14, 27]), timers: timers() })), null);
+  const pausing = threads.filter((t) => t.comm === 'fx' || t.comm === 'blocker');
+  assert.equal(pausing.length, 2);
+  assert.equal(eintrExposure(input({ threads: pausing, timers: timers({ real: armed }), caught: new Set([14]) })), null);
+  // Syscall number alone (wchan unknown) is enough; "running" is not.
+  const bySyscall = [{ tid: 1, comm: 'x', wchan: '', syscall: 281 as const }];
+  assert.ok(eintrExposure(input({ threads: bySyscall, timers: timers({ real: armed }), caught: new Set([14]) })));
+  const running = [{ tid: 1, comm: 'x', wchan: '', syscall: 'running' as const }];
+  assert.equal(eintrExposure(input({ threads: running, timers: timers({ real: armed }), caught: new Set([14]) })), null);
+});
+
+test('leader-exited: info only when the leader has exited', () => {
+  assert.equal(leaderExited(input({ leaderExited: true }))?.severity, 'info');
+  assert.equal(leaderExited(input()), null);
+});
+
+test('evaluateHazards: all that apply, in rule order', () => {
+  const hs = evaluateHazards(input({ leaderExited: true, timers: timers({ prof: armed }), env: { HEAPPROFILESIGNAL: '12' }, ignored: new Set([12]) }));
+  assert.deepEqual(hs.map((h) => h.id), ['prof-timer-default', 'dump-signal-taken', 'leader-exited']);
+  assert.deepEqual(evaluateHazards(input()), []);
+});
