@@ -1,6 +1,7 @@
 // A running perftop session: the supervisor's tree (or an attached pid), the sampler ticking once per interval,
 // and the app's screen fed from the PTY. This is the one object the TUI and --json both read.
 import { ProcProbe } from '../probe/procProbe.js';
+import { Symbolizer } from '../probe/symbolizer.js';
 import { Sampler } from '../model/sampler.js';
 import type { AppScreen, SendResult, Session } from '../model/session.js';
 import type { ExitInfo, Profiling, Snapshot, SnapshotEvent } from '../model/snapshot.js';
@@ -54,6 +55,7 @@ export class LiveSession implements Session {
     const probe = opts.tree
       ? new ProcProbe({ rootPid: opts.tree.initPid, includeRoot: false })
       : new ProcProbe({ rootPid: opts.attachPid!, includeRoot: true });
+    const symbols = new Symbolizer();
     const segments = opts.alloc && opts.session ? new SegmentReader({ session: opts.session, dir: opts.shmDir }) : undefined;
     this.sampler = new Sampler({
       probe,
@@ -63,6 +65,7 @@ export class LiveSession implements Session {
       segments,
       allocNote: () => this.allocNote(),
       profiling: opts.profiling,
+      symbolize: (pid, text) => symbols.resolve(pid, text),
     });
 
     this.term = opts.tree && opts.tree.mode === 'pty' ? this.attachScreen(opts.tree, opts.screenSize) : null;

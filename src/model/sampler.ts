@@ -22,6 +22,8 @@ export interface SamplerDeps {
   profiling?: (pid: number) => Profiling;
   /** How long an exited process stays listed (ms); default 5000. */
   keepExitedMs?: number;
+  /** Resolves "0x1234 (app)" in shim history to a function name (see src/probe/symbolizer.ts). */
+  symbolize?: (pid: number, text: string) => string;
 }
 
 /** Shim history kept per pid for the hazard rules (across its images; the ring in the segment is smaller). */
@@ -106,7 +108,7 @@ export class Sampler {
     // Segments of processes never seen by the probe (born and gone between ticks): their history and exit still
     // count; remove them once their owner is known to be dead.
     for (const [pid, ps] of segs) {
-      if (present.has(pid) || this.states.has(pid)) continue;
+      if (present.has(pid) || this.states.has(pid) || gone.has(pid)) continue;
       const exit = this.deps.exitOf?.(pid);
       if (!exit) continue;
       const st = this.newState({ comm: '', argv: [], execs: 0, starttime: 0 }, r.mono);
@@ -285,12 +287,19 @@ export class Sampler {
       for (const rec of seg.history) {
         if (rec.seq <= last) continue;
         max = Math.max(max, rec.seq);
-        st.history.push(rec);
-        events.push(dispositionEvent(pid, rec));
+        const named = this.named(pid, rec);
+        st.history.push(named);
+        events.push(dispositionEvent(pid, named));
       }
       this.lastHistorySeq.set(seg.file, max);
     }
     if (st.history.length > HISTORY_CAP) st.history.splice(0, st.history.length - HISTORY_CAP);
+  }
+
+  private named(pid: number, rec: HistoryRecord): HistoryRecord {
+    const sym = this.deps.symbolize;
+    if (!sym) return rec;
+    return { ...rec, old: sym(pid, rec.old), new: sym(pid, rec.new), caller: sym(pid, rec.caller) };
   }
 
   private dropSegments(ps: PidSegments | undefined, toRemove: Set<string>): void {
@@ -317,12 +326,13 @@ function dispositionEvent(pid: number, rec: HistoryRecord): SnapshotEvent {
  */
 export function mergeGhosts(live: ProcessInfo[], ghosts: ProcessInfo[], rootPid: number | null): ProcessInfo[] {
   const out = [...live];
-  const front: ProcessInfo[] = [];
   const back: ProcessInfo[] = [];
-  for (const g of [...ghosts].sort((a, b) => a.pid - b.pid)) {
+  // Shallowest first, so an exited child finds its exited parent already placed and keeps its depth.
+  for (const g of [...ghosts].sort((a, b) => a.depth - b.depth || a.pid - b.pid)) {
     const at = out.findIndex((p) => p.pid === g.ppid);
     if (at < 0) {
-      (g.pid === rootPid ? front : back).push({ ...g, depth: 0 });
+      if (g.pid === rootPid) out.unshift({ ...g, depth: 0 });
+      else back.push({ ...g, depth: 0 });
       continue;
     }
     const depth = out[at].depth;
@@ -330,5 +340,5 @@ export function mergeGhosts(live: ProcessInfo[], ghosts: ProcessInfo[], rootPid:
     while (end < out.length && out[end].depth > depth) end++;
     out.splice(end, 0, { ...g, depth: depth + 1 });
   }
-  return [...front, ...out, ...back];
+  return [...out, ...back];
 }
