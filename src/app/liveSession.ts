@@ -26,6 +26,8 @@ export interface LiveSessionOptions {
   alloc: boolean;
   allocMatch: string | null;
   screenSize?: { cols: number; rows: number };
+  /** The app's command line (run mode), for a root that exits before the first sample. */
+  rootArgv?: string[];
   profiling?: (pid: number) => Profiling;
 }
 
@@ -66,6 +68,7 @@ export class LiveSession implements Session {
       allocNote: () => this.allocNote(),
       profiling: opts.profiling,
       symbolize: (pid, text) => symbols.resolve(pid, text),
+      rootArgv: opts.rootArgv,
     });
 
     this.term = opts.tree && opts.tree.mode === 'pty' ? this.attachScreen(opts.tree, opts.screenSize) : null;
@@ -119,6 +122,14 @@ export class LiveSession implements Session {
 
   start(): void {
     if (this.timer) return;
+    // The first snapshot waits for init to name the app's pid, so `root` is right from the first line on.
+    if (this.tree && this.tree.appPid() === null && this.tree.appExit() === null) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.start();
+      }, 10);
+      return;
+    }
     this.tick();
     this.timer = setInterval(() => this.tick(), this.interval * 1000);
   }

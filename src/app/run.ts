@@ -95,6 +95,7 @@ async function run(args: RunArgs, theme: Theme | null): Promise<number> {
     alloc: args.alloc && shim !== null,
     allocMatch: args.allocMatch,
     screenSize: { cols, rows: Math.max(3, Math.floor(rows / 3)) },
+    rootArgv: [args.command, ...args.args],
   });
   // SIGINT/TERM/HUP to perftop: end the app's tree, clean up, exit 128+N.
   const unhook = exitOnSignals(() => live.quit());

@@ -22,6 +22,8 @@ export interface SamplerDeps {
   profiling?: (pid: number) => Profiling;
   /** How long an exited process stays listed (ms); default 5000. */
   keepExitedMs?: number;
+  /** The root's command line as perftop started it: names a root that exited before the first tick. */
+  rootArgv?: string[];
   /** Resolves "0x1234 (app)" in shim history to a function name (see src/probe/symbolizer.ts). */
   symbolize?: (pid: number, text: string) => string;
 }
@@ -121,6 +123,7 @@ export class Sampler {
     for (const file of toRemove) this.deps.segments?.remove(file);
 
     const rootPid = this.deps.rootPid();
+    if (rootPid !== null) this.rememberUnseenRoot(rootPid, present, r.t, events);
     for (const [pid, g] of this.ghosts) {
       if (pid !== rootPid && r.t - g.since > this.keepExitedMs) this.ghosts.delete(pid);
       else g.info = { ...g.info, exited: this.deps.exitOf?.(pid) ?? g.info.exited };
@@ -294,6 +297,25 @@ export class Sampler {
       this.lastHistorySeq.set(seg.file, max);
     }
     if (st.history.length > HISTORY_CAP) st.history.splice(0, st.history.length - HISTORY_CAP);
+  }
+
+  /** A root that came and went between two ticks still belongs in every snapshot, with its exit. */
+  private rememberUnseenRoot(pid: number, present: Set<number>, t: number, events: SnapshotEvent[]): void {
+    if (present.has(pid) || this.ghosts.has(pid) || this.states.has(pid)) return;
+    const exit = this.deps.exitOf?.(pid);
+    if (!exit) return;
+    const argv = this.deps.rootArgv ?? [];
+    const comm = (argv[0] ?? '').split('/').pop()!.slice(0, 15);
+    if (!this.reportedGone.has(pid)) events.push({ t, pid, kind: 'exit', comm, exit });
+    this.reportedGone.add(pid);
+    this.ghosts.set(pid, {
+      since: t,
+      info: {
+        pid, ppid: 0, comm, argv, state: 'X', leaderExited: false, exited: exit, cpu: 0, rss: 0, threadCount: 0,
+        signals: { caught: [], ignored: [], pending: [] }, threads: [], alloc: null, allocNote: 'exited before the first sample',
+        profiling: PROFILING_OFF, hazards: [], depth: 0,
+      },
+    });
   }
 
   private named(pid: number, rec: HistoryRecord): HistoryRecord {

@@ -1,0 +1,88 @@
+// The --json contract on real programs: tree shape, thread names, exit statuses, leader exit, signals, errors.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { endRunning, fixture, pidAlive, runPerftop } from './helpers.js';
+
+after(endRunning);
+
+test('a root forking 3 children with 4 named threads each: all 4 processes, 5 threads per child, status 3', async () => {
+  const run = await runPerftop(['--json', '-i', '0.5', '--', fixture('tree3x4'), '2']);
+  assert.equal(run.status, 3, run.stderr);
+  assert.ok(run.snapshots.length >= 2, 'periodic snapshots plus a final one');
+  const full = run.snapshots.find((s) => s.processes.filter((p) => !p.exited).length === 4);
+  assert.ok(full, 'a snapshot with all four processes alive');
+  const [root, ...children] = full.processes;
+  assert.equal(root.pid, full.root);
+  assert.equal(children.length, 3);
+  for (const [i, c] of children.entries()) {
+    assert.equal(c.ppid, root.pid);
+    assert.equal(c.threadCount, 5);
+    const names = c.threads.map((t) => t.comm).sort();
+    const n = Number(/^w(\d)-/.exec(names.find((x) => x.startsWith('w')) ?? '')?.[1]);
+    assert.ok(n >= 1 && n <= 3, `child ${i} has worker names: ${names}`);
+    assert.deepEqual(names.filter((x) => x.startsWith('w')), [1, 2, 3, 4].map((k) => `w${n}-${k}`));
+  }
+  const last = run.snapshots.at(-1)!;
+  assert.deepEqual(last.processes.find((p) => p.pid === last.root)?.exited, { code: 3 });
+  for (const p of full.processes) assert.equal(pidAlive(p.pid), false, `${p.pid} is gone`);
+});
+
+test('main thread pthread_exit()s: alive with leaderExited and 3 workers until they end, then one exit, status 0', async () => {
+  const run = await runPerftop(['--json', '-i', '0.3', '--', fixture('leader_exit'), '2']);
+  assert.equal(run.status, 0, run.stderr);
+  const root = run.snapshots[0].root;
+  const alive = run.snapshots.filter((s) => {
+    const p = s.processes.find((x) => x.pid === root);
+    return p && !p.exited;
+  });
+  assert.ok(alive.length >= 3, `seen alive in ${alive.length} snapshots`);
+  const afterLeader = alive.filter((s) => s.processes[0].leaderExited);
+  assert.ok(afterLeader.length >= 2, 'leaderExited seen');
+  for (const s of afterLeader) {
+    const p = s.processes.find((x) => x.pid === root)!;
+    const workers = p.threads.filter((t) => t.tid !== root && t.state !== 'Z');
+    assert.equal(workers.length, 3, `3 live workers in seq ${s.seq}`);
+    assert.ok(p.rss > 0, 'rss read at task level');
+    assert.equal(p.exited, null);
+  }
+  const exits = run.snapshots.flatMap((s) => s.events).filter((e) => e.kind === 'exit' && e.pid === root);
+  assert.equal(exits.length, 1, 'exactly one exit event');
+  assert.deepEqual(exits[0].exit, { code: 0 });
+});
+
+test('signal dispositions, the handler by name, the blocked thread and the prof-timer hazard', async () => {
+  const run = await runPerftop(['--json', '-i', '0.3', '--', fixture('sigdemo'), '1.5']);
+  assert.equal(run.status, 0, run.stderr);
+  const s = run.snapshots.find((x) => x.processes[0]?.threadCount === 3 && !x.processes[0].exited);
+  assert.ok(s, 'a snapshot with sigdemo running');
+  const p = s.processes[0];
+  assert.ok(p.signals.ignored.includes('SIGPIPE'));
+  assert.ok(p.signals.caught.includes('SIGUSR1'));
+  const blockers = p.threads.filter((t) => t.blocked.includes('SIGUSR2'));
+  assert.deepEqual(blockers.map((t) => t.comm), ['blocker']);
+  assert.ok(p.hazards.some((h) => h.id === 'prof-timer-default' && h.severity === 'fatal'));
+  const ev = run.snapshots.flatMap((x) => x.events).filter((e) => e.kind === 'disposition' && e.signal === 'SIGUSR1');
+  assert.equal(ev.length, 1, 'one disposition event for SIGUSR1');
+  assert.equal(ev[0].action, 'handler on_usr1');
+  assert.equal(ev[0].caller, 'main');
+});
+
+test('bad input: one line and a non-zero status, never a stack trace', async () => {
+  const usage = await runPerftop(['--interval', '0', '--json', '--', 'true']);
+  assert.equal(usage.status, 2);
+  assert.equal(usage.stderr.trim().split('\n').length, 1, usage.stderr);
+  const missing = await runPerftop(['--json', '--', 'no-such-command-perftop']);
+  assert.equal(missing.status, 127);
+  assert.match(missing.stderr, /^perftop: no-such-command-perftop: command not found\n$/);
+  const attach = await runPerftop(['--json', '-p', '999999999']);
+  assert.notEqual(attach.status, 0);
+  assert.equal(attach.stderr.trim().split('\n').length, 1, attach.stderr);
+  assert.doesNotMatch(usage.stderr + missing.stderr + attach.stderr, /\n\s+at /);
+});
+
+test('a signal death comes back as 128+N', async () => {
+  const run = await runPerftop(['--json', '--', '/bin/sh', '-c', 'kill -USR1 $$']);
+  assert.equal(run.status, 138);
+  const last = run.snapshots.at(-1)!;
+  assert.deepEqual(last.processes.find((p) => p.pid === last.root)?.exited, { signal: 'SIGUSR1' });
+});
