@@ -18,7 +18,7 @@ export interface HistoryRecord {
   /** Wall clock, ms since the epoch. */
   t: number;
   tid: number;
-  kind: 'sigaction' | 'signal' | 'sigset' | 'setitimer' | 'timer_create' | 'alarm' | 'exec';
+  kind: 'sigaction' | 'signal' | 'sigset' | 'setitimer' | 'timer_create' | 'timer_settime' | 'alarm' | 'exec';
   /** Signal number, 0 when not about a signal (setitimer(ITIMER_REAL) still names SIGALRM: 14). */
   signal: number;
   /** "SIG_DFL" | "SIG_IGN" | "handler <symbol or 0xaddr>" | for timers "armed 10ms" / "disarmed". */
@@ -28,7 +28,8 @@ export interface HistoryRecord {
   flags: string[];
   /** The caller's symbol as dladdr resolves it ("main", "ProfilerInit", "0x4011d6 (app)"). */
   caller: string;
-  /** For kind 'exec': the path exec'd. For timers: "ITIMER_PROF" | "ITIMER_REAL" | "ITIMER_VIRTUAL" | clock name. */
+  /** For kind 'exec': the path exec'd (plus " [ITIMER_PROF armed…]" when the seed-000 hazard applies). For timers:
+   * "ITIMER_PROF" | "ITIMER_REAL" | "ITIMER_VIRTUAL" | clock name (timer_settime is recorded for CPU clocks only). */
   detail?: string;
 }
 

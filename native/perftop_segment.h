@@ -1,0 +1,138 @@
+/*
+ * perftop_segment.h — the one layout of a perftop shared-memory segment, included by the LD_PRELOAD shim (C,
+ * writer) and the N-API reader (C++, reader). Nothing else may describe these bytes.
+ *
+ * File: $PERFTOP_SHM_DIR/perftop-<session>-<pid>-<gen> (default dir /dev/shm), created 0600 with
+ * O_CREAT|O_EXCL|O_NOFOLLOW by the process it describes. <gen> is derived, not passed: each new image (process
+ * start, fork child, exec) takes the first gen >= 0 whose file does not exist yet. A segment stays until perftop
+ * removes it after the owner's exit, so an exec in the same pid always finds gen N taken and gets N+1.
+ *
+ * Layout: [pt_header][pad to slots_offset][slot_count x pt_slot][hist_count x pt_hist_rec]. Every offset, count and
+ * record size is stored in the header so a reader can check them against the file size before touching anything.
+ * The writer stores `magic` last (release), so a reader that sees the magic sees a complete header.
+ *
+ * Concurrency (the writer never locks on the malloc path):
+ *  - A pt_slot is written only by its owning thread, with one plain (non-locked) add per counter.
+ *  - Folding a dead thread's slot into `folded` and freeing the slot happens under `fold_seq` (a seqlock: odd while
+ *    folding). A reader copies `folded` plus every live slot between two equal, even reads of fold_seq; so an exiting
+ *    thread is counted exactly once.
+ *  - Timer state is guarded by `timer_seq` the same way.
+ *  - History records are claimed with an atomic add on `hist_next`; record i (0-based) is complete when its `seq`
+ *    equals 2*i+2 (odd 2*i+1 while being written). The ring keeps the last hist_count records.
+ */
+#ifndef PERFTOP_SEGMENT_H
+#define PERFTOP_SEGMENT_H
+
+#include <stdint.h>
+
+#define PT_MAGIC 0x3147455350545250ULL /* "PRTPSEG1" little-endian */
+#define PT_VERSION 1u
+#define PT_SLOTS 256u                 /* thread slots per process; more live threads count into `folded` */
+#define PT_HIST 128u                  /* history ring records */
+#define PT_CPU_TIMERS 16u             /* armed CPU-clock POSIX timers remembered */
+#define PT_PEAK_BATCH (16 * 1024)     /* a thread publishes its live-byte change once it moved this far */
+#define PT_MAX_SEGMENT (16u << 20)    /* readers refuse larger files */
+
+/* Slot states. */
+#define PT_SLOT_FREE 0u
+#define PT_SLOT_CLAIMING 1u
+#define PT_SLOT_LIVE 2u
+
+/* History record kinds (index into the names the reader exports). */
+enum pt_kind {
+  PT_K_SIGACTION = 1,
+  PT_K_SIGNAL = 2,
+  PT_K_SIGSET = 3,
+  PT_K_SETITIMER = 4,
+  PT_K_TIMER_CREATE = 5,
+  PT_K_ALARM = 6,
+  PT_K_EXEC = 7,
+  PT_K_TIMER_SETTIME = 8,
+  PT_K_MAX = 8
+};
+
+/* Counters as the shim keeps them. Live bytes = alloc_bytes - free_bytes (may dip below 0 per thread when a thread
+ * frees another thread's memory; the reader clamps). */
+struct pt_counters {
+  uint64_t allocs;
+  uint64_t frees;
+  uint64_t alloc_bytes;
+  uint64_t free_bytes;
+};
+
+/* One thread's counters: exactly one cache line, written by the owning thread only. */
+struct pt_slot {
+  uint32_t state; /* PT_SLOT_* */
+  int32_t tid;
+  uint64_t allocs;
+  uint64_t frees;
+  uint64_t alloc_bytes;
+  uint64_t free_bytes;
+  int64_t peak;    /* highest alloc_bytes - free_bytes of this thread */
+  int64_t published; /* alloc_bytes - free_bytes when this thread last added to pt_header.live_published */
+  uint64_t reserved;
+} __attribute__((aligned(64)));
+
+struct pt_timer_state {
+  uint32_t prof_armed, real_armed, virt_armed, cpu_count;
+  uint64_t prof_us, real_us, virt_us; /* interval (or the one-shot value when the interval is 0) */
+  int32_t cpu_signals[PT_CPU_TIMERS];
+};
+
+#define PT_STR_DISP 64
+#define PT_STR_CALLER 96
+#define PT_STR_DETAIL 160
+
+struct pt_hist_rec {
+  uint64_t seq;  /* 2*i+1 while record i is written, 2*i+2 when complete */
+  uint64_t t_ms; /* CLOCK_REALTIME, ms */
+  int32_t tid;
+  uint16_t kind; /* enum pt_kind */
+  uint16_t signo;
+  uint32_t sa_flags; /* raw flags of the new disposition (SA_RESTORER masked out) */
+  uint32_t reserved;
+  char old_disp[PT_STR_DISP];
+  char new_disp[PT_STR_DISP];
+  char caller[PT_STR_CALLER];
+  char detail[PT_STR_DETAIL];
+} __attribute__((aligned(64)));
+
+struct pt_header {
+  uint64_t magic; /* PT_MAGIC, stored last by the writer */
+  uint32_t version;
+  uint32_t header_size; /* sizeof(struct pt_header) */
+  uint64_t total_size;  /* == file size */
+  uint32_t slot_count;
+  uint32_t slot_size; /* sizeof(struct pt_slot) */
+  uint64_t slots_offset;
+  uint32_t hist_count;
+  uint32_t hist_rec_size; /* sizeof(struct pt_hist_rec) */
+  uint64_t hist_offset;
+  int32_t pid;
+  uint32_t gen;
+  uint64_t start_ms;
+  uint32_t closed; /* 1: the owner ran its exit destructor */
+  uint32_t fold_seq;
+  struct pt_counters folded; /* exited threads, threads past PT_SLOTS, frees after a thread's slot was folded */
+  int64_t live_published;    /* process live bytes as published by threads (batched, atomic add) */
+  int64_t peak;              /* highest live_published seen: the process peak, to within PT_PEAK_BATCH per thread */
+  uint64_t hist_next;        /* records ever claimed */
+  uint32_t timer_seq;
+  uint32_t reserved0;
+  struct pt_timer_state timers;
+  char comm[16];
+} __attribute__((aligned(64)));
+
+#define PT_SLOTS_OFFSET 4096u
+#define PT_HIST_OFFSET (PT_SLOTS_OFFSET + PT_SLOTS * (uint32_t)sizeof(struct pt_slot))
+#define PT_TOTAL_SIZE (PT_HIST_OFFSET + PT_HIST * (uint32_t)sizeof(struct pt_hist_rec))
+
+#ifdef __cplusplus
+static_assert(sizeof(struct pt_slot) == 64, "slot is one cache line");
+static_assert(sizeof(struct pt_header) <= PT_SLOTS_OFFSET, "header fits before the slots");
+#else
+_Static_assert(sizeof(struct pt_slot) == 64, "slot is one cache line");
+_Static_assert(sizeof(struct pt_header) <= PT_SLOTS_OFFSET, "header fits before the slots");
+#endif
+
+#endif

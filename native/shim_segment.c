@@ -1,0 +1,306 @@
+/*
+ * shim_segment.c — the shim's segment and thread slots: who counts, where, and what happens at thread exit, fork
+ * and process exit.
+ *
+ *  - Constructor: no PERFTOP_SESSION → no segment, nothing counted. PERFTOP_ALLOC_MATCH=<glob> → only a process
+ *    whose comm or basename(argv[0]) matches (fnmatch) creates a segment. The decision is kept for fork children
+ *    (same image) and made again by the next image after exec.
+ *  - Segment file: $PERFTOP_SHM_DIR/perftop-<session>-<pid>-<gen>, O_CREAT|O_EXCL|O_NOFOLLOW, 0600. gen is the
+ *    first free number, so a new image after exec (same pid, old segment still there) gets gen+1 without any
+ *    environment variable to keep right across posix_spawn/system()/execle.
+ *  - Thread slots: claimed on a thread's first counted allocation (CAS on the slot state, one gettid), released by a
+ *    pthread key destructor that folds the counts into the header total under the fold seqlock. Allocations the
+ *    thread makes after that (later TSD destructors, glibc teardown) and threads beyond PT_SLOTS count into the
+ *    header total with atomic adds.
+ *  - Fork: prepare/parent/child handlers; the child drops the parent's mapping without writing to it and creates
+ *    its own segment, so the parent's counts are never counted twice.
+ * Everything here except the constructor is allocation-free; the constructor runs fnmatch under the guard.
+ */
+#include "shim_internal.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct pt_header *pt_seg;
+__thread struct pt_slot *pt_tls_slot;
+static __thread int pt_tls_mode;  /* enum pt_tls_mode */
+static __thread int pt_tls_guard; /* nesting depth of pt_guard_enter */
+
+static int pt_enabled;               /* this image counts (session set and match passed) */
+static char pt_dir[256];             /* PERFTOP_SHM_DIR, cached: a fork child must not depend on environ */
+static char pt_session[80];
+static pthread_key_t pt_key;
+static int pt_key_ok;
+static int pt_fold_lock;             /* process-local; taken only at thread exit and around fork */
+
+static void pt_lock(int *l) {
+  while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE)) sched_yield();
+}
+static void pt_unlock(int *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }
+
+static struct pt_slot *pt_slots(struct pt_header *h) {
+  return (struct pt_slot *)((char *)h + PT_SLOTS_OFFSET);
+}
+
+/* ---- guard ---- */
+int pt_guard_enter(struct pt_guard *g) {
+  g->entered = pt_tls_guard++ == 0;
+  g->saved = pt_tls_slot;
+  pt_tls_slot = NULL; /* the hot path now takes the slow path, which sees the guard and counts nothing */
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  return g->entered;
+}
+
+void pt_guard_leave(struct pt_guard *g) {
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  pt_tls_slot = g->saved;
+  pt_tls_guard--;
+}
+
+/* ---- counters outside a slot ---- */
+/* Add this thread's live-byte change since its last publish to the process total and raise the process peak.
+ * A signal handler publishing in between can make one change count twice: the peak is an estimate. */
+void pt_publish(struct pt_slot *s) {
+  struct pt_header *h = pt_seg;
+  int64_t live = (int64_t)(__atomic_load_n(&s->alloc_bytes, __ATOMIC_RELAXED) -
+                           __atomic_load_n(&s->free_bytes, __ATOMIC_RELAXED));
+  int64_t d = live - __atomic_load_n(&s->published, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->published, live, __ATOMIC_RELAXED);
+  if (!h || d == 0) return;
+  int64_t now = __atomic_add_fetch(&h->live_published, d, __ATOMIC_RELAXED);
+  int64_t peak = __atomic_load_n(&h->peak, __ATOMIC_RELAXED);
+  while (now > peak && !__atomic_compare_exchange_n(&h->peak, &peak, now, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
+
+static void pt_shared_add(struct pt_header *h, int is_alloc, size_t n) {
+  if (is_alloc) {
+    __atomic_add_fetch(&h->folded.allocs, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&h->folded.alloc_bytes, n, __ATOMIC_RELAXED);
+  } else {
+    __atomic_add_fetch(&h->folded.frees, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&h->folded.free_bytes, n, __ATOMIC_RELAXED);
+  }
+  int64_t now = __atomic_add_fetch(&h->live_published, is_alloc ? (int64_t)n : -(int64_t)n, __ATOMIC_RELAXED);
+  int64_t peak = __atomic_load_n(&h->peak, __ATOMIC_RELAXED);
+  while (now > peak && !__atomic_compare_exchange_n(&h->peak, &peak, now, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
+
+static struct pt_slot *pt_claim(struct pt_header *h) {
+  struct pt_guard g;
+  pt_guard_enter(&g); /* pthread_setspecific may allocate for high key numbers */
+  pid_t tid = gettid();
+  struct pt_slot *slots = pt_slots(h), *got = NULL;
+  /* Start at an even slot: threads with consecutive tids then sit 128 bytes apart, outside the pair of lines the
+   * adjacent-line prefetcher moves together, so two busy threads never bounce one another's line. */
+  for (uint32_t k = 0; k < PT_SLOTS && !got; k++) {
+    struct pt_slot *s = &slots[((uint32_t)tid * 2 + k) % PT_SLOTS];
+    uint32_t expect = PT_SLOT_FREE;
+    if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) == PT_SLOT_FREE &&
+        __atomic_compare_exchange_n(&s->state, &expect, PT_SLOT_CLAIMING, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+      got = s;
+  }
+  if (got) {
+    got->tid = tid; /* counters were zeroed when the slot was released */
+    __atomic_store_n(&got->state, PT_SLOT_LIVE, __ATOMIC_RELEASE);
+    if (pt_key_ok) pthread_setspecific(pt_key, got);
+  }
+  pt_guard_leave(&g);
+  pt_tls_mode = got ? PT_TLS_NEW : PT_TLS_SHARED;
+  return got;
+}
+
+static void pt_slow(int is_alloc, size_t n) {
+  struct pt_header *h = __atomic_load_n(&pt_seg, __ATOMIC_ACQUIRE);
+  if (!h || pt_tls_guard || pt_tls_mode == PT_TLS_OFF) return;
+  if (pt_tls_mode == PT_TLS_NEW) {
+    struct pt_slot *s = pt_claim(h);
+    if (s) {
+      pt_tls_slot = s;
+      if (is_alloc)
+        pt_count_alloc(s, n);
+      else
+        pt_count_free(s, n);
+      return;
+    }
+  }
+  pt_shared_add(h, is_alloc, n);
+}
+
+void pt_slow_alloc(size_t n) { pt_slow(1, n); }
+void pt_slow_free(size_t n) { pt_slow(0, n); }
+
+/* Thread exit: fold the slot into the header total under the seqlock so a reader counts it exactly once. */
+static void pt_thread_exit(void *v) {
+  struct pt_slot *s = v;
+  struct pt_header *h = pt_seg;
+  if (!s || s != pt_tls_slot || !h) return;
+  pt_tls_slot = NULL;
+  pt_tls_mode = PT_TLS_SHARED; /* later frees in this thread go to the header total */
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  pt_lock(&pt_fold_lock);
+  __atomic_add_fetch(&h->fold_seq, 1, __ATOMIC_ACQ_REL);
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  __atomic_add_fetch(&h->folded.allocs, s->allocs, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&h->folded.frees, s->frees, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&h->folded.alloc_bytes, s->alloc_bytes, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&h->folded.free_bytes, s->free_bytes, __ATOMIC_RELAXED);
+  pt_publish(s);
+  s->allocs = s->frees = s->alloc_bytes = s->free_bytes = 0;
+  s->peak = s->published = 0;
+  s->tid = 0;
+  __atomic_store_n(&s->state, PT_SLOT_FREE, __ATOMIC_RELEASE);
+  __atomic_add_fetch(&h->fold_seq, 1, __ATOMIC_RELEASE);
+  pt_unlock(&pt_fold_lock);
+}
+
+/* ---- segment creation ---- */
+static void pt_copy(char *dst, size_t cap, const char *src) {
+  size_t i = 0;
+  for (; src && src[i] && i + 1 < cap; i++) dst[i] = src[i];
+  dst[i] = 0;
+}
+
+static struct pt_header *pt_create_segment(void) {
+  char path[512];
+  pid_t pid = getpid();
+  for (unsigned gen = 0; gen < 4096; gen++) {
+    struct pt_buf b = {path, sizeof path, 0};
+    pt_puts(&b, pt_dir);
+    pt_puts(&b, "/perftop-");
+    pt_puts(&b, pt_session);
+    pt_puts(&b, "-");
+    pt_putu(&b, (unsigned long long)pid);
+    pt_puts(&b, "-");
+    pt_putu(&b, gen);
+    if (b.len + 1 >= sizeof path) return NULL;
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      if (errno == EEXIST) continue;
+      return NULL;
+    }
+    fchmod(fd, 0600); /* exactly 0600 whatever the umask */
+    if (ftruncate(fd, PT_TOTAL_SIZE) != 0) {
+      close(fd);
+      unlink(path);
+      return NULL;
+    }
+    void *m = mmap(NULL, PT_TOTAL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) {
+      unlink(path);
+      return NULL;
+    }
+    struct pt_header *h = m;
+    h->version = PT_VERSION;
+    h->header_size = sizeof(struct pt_header);
+    h->total_size = PT_TOTAL_SIZE;
+    h->slot_count = PT_SLOTS;
+    h->slot_size = sizeof(struct pt_slot);
+    h->slots_offset = PT_SLOTS_OFFSET;
+    h->hist_count = PT_HIST;
+    h->hist_rec_size = sizeof(struct pt_hist_rec);
+    h->hist_offset = PT_HIST_OFFSET;
+    h->pid = pid;
+    h->gen = gen;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    h->start_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    prctl(PR_GET_NAME, h->comm, 0, 0, 0);
+    __atomic_store_n(&h->magic, PT_MAGIC, __ATOMIC_RELEASE);
+    return h;
+  }
+  return NULL;
+}
+
+static void pt_start_segment(void) {
+  struct pt_header *h = pt_create_segment();
+  __atomic_store_n(&pt_seg, h, __ATOMIC_RELEASE);
+  if (h) pt_timers_init_from_kernel();
+}
+
+/* ---- fork ---- */
+static __thread struct pt_slot *pt_fork_saved;
+
+static void pt_prepare(void) {
+  pt_fork_saved = pt_tls_slot;
+  pt_tls_slot = NULL;
+  pt_tls_guard++; /* allocations inside other fork handlers are nobody's */
+  pt_lock(&pt_fold_lock);
+}
+
+static void pt_parent(void) {
+  pt_unlock(&pt_fold_lock);
+  pt_tls_guard--;
+  pt_tls_slot = pt_fork_saved;
+}
+
+static void pt_child(void) {
+  struct pt_header *old = pt_seg;
+  __atomic_store_n(&pt_seg, NULL, __ATOMIC_RELEASE);
+  pt_fold_lock = 0;
+  pt_tls_slot = NULL;
+  pt_fork_saved = NULL;
+  pt_tls_mode = PT_TLS_NEW;
+  pt_tls_guard--;
+  if (pt_key_ok) pthread_setspecific(pt_key, NULL);
+  pt_timers_forget();
+  if (old) munmap(old, PT_TOTAL_SIZE); /* the parent's; never written by the child */
+  if (pt_enabled) pt_start_segment();
+}
+
+/* ---- constructor / destructor ---- */
+static int pt_session_ok(const char *s) {
+  if (!s || !*s || strlen(s) >= sizeof pt_session) return 0;
+  for (const char *p = s; *p; p++)
+    if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
+      return 0; /* no '/', no '-', no dots: the name must parse back and stay inside the dir */
+  return 1;
+}
+
+static int pt_matches(const char *glob, const char *argv0) {
+  char comm[17] = {0};
+  prctl(PR_GET_NAME, comm, 0, 0, 0);
+  const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+  base = base ? base + 1 : argv0;
+  struct pt_guard g;
+  pt_guard_enter(&g);
+  int ok = fnmatch(glob, comm, 0) == 0 || (base && fnmatch(glob, base, 0) == 0);
+  pt_guard_leave(&g);
+  return ok;
+}
+
+__attribute__((constructor(101))) static void pt_init(int argc, char **argv, char **envp) {
+  (void)envp;
+  pt_ensure_hooks();
+  pt_detect_glibc();
+  if (pthread_key_create(&pt_key, pt_thread_exit) == 0) pt_key_ok = 1;
+  pthread_atfork(pt_prepare, pt_parent, pt_child);
+  const char *session = getenv("PERFTOP_SESSION");
+  if (!pt_session_ok(session)) return;
+  const char *glob = getenv("PERFTOP_ALLOC_MATCH");
+  if (glob && *glob && !pt_matches(glob, argc > 0 && argv ? argv[0] : NULL)) return;
+  const char *dir = getenv("PERFTOP_SHM_DIR");
+  if (!dir || !*dir) dir = "/dev/shm";
+  if (strlen(dir) >= sizeof pt_dir) return;
+  pt_copy(pt_dir, sizeof pt_dir, dir);
+  pt_copy(pt_session, sizeof pt_session, session);
+  pt_enabled = 1;
+  pt_start_segment();
+}
+
+__attribute__((destructor)) static void pt_fini(void) {
+  struct pt_header *h = pt_seg;
+  if (h) __atomic_store_n(&h->closed, 1, __ATOMIC_RELEASE);
+}
