@@ -4,7 +4,7 @@
  *
  * The root forks worker processes (default 2), each with 3 named threads (ingest, encode, flush) that allocate,
  * touch and free memory at different rates and sleep in between, and fork+execs one helper, a shell loop
- * (`while sleep 1; do :; done`). It prints a coloured status line every second. SIGTERM, SIGINT or SIGHUP (or the
+ * (`while sleep 5; do :; done`). It prints a coloured status line every second. SIGTERM, SIGINT or SIGHUP (or the
  * end of --seconds) shut it down cleanly: the root tells its children to stop, waits for them, and exits 0. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -153,7 +153,7 @@ int main(int argc, char **argv) {
         signal(SIGTERM, SIG_DFL); /* the shell dies on TERM like any plain helper would */
         signal(SIGINT, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
-        execl("/bin/sh", "sh", "-c", "while sleep 1; do :; done", (char *)NULL);
+        execl("/bin/sh", "sh", "-c", "while sleep 5; do :; done", (char *)NULL);
         _exit(127);
     }
     if (helper > 0) kids[nkids++] = helper;

@@ -1,0 +1,79 @@
+// Title, run state, elapsed time, interval, process count; then the view tabs and key hints.
+import { memo, useEffect, useState } from 'react';
+import { Box } from 'ink';
+import type { ExitInfo } from '../../model/snapshot.js';
+import { elapsed, exitText } from '../format.js';
+import { Line, type Seg } from '../themeContext.js';
+
+export type View = 'processes' | 'signals' | 'allocations' | 'files';
+export const VIEWS: View[] = ['processes', 'signals', 'allocations', 'files'];
+
+export interface HeaderProps {
+  width: number;
+  lines: number;
+  title: string;
+  startedAt: number;
+  interval: number;
+  attached: boolean;
+  exit: ExitInfo | null;
+  processes: number;
+  view: View;
+  filter: string;
+  sort: string | null;
+  inputMode: boolean;
+}
+
+function useClock(): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    t.unref?.();
+    return () => clearInterval(t);
+  }, []);
+  return now;
+}
+
+export const Header = memo(function Header(p: HeaderProps) {
+  const now = useClock();
+  if (p.lines <= 0) return null;
+  const state: Seg = p.exit
+    ? { text: exitText(p.exit), role: p.exit.signal || p.exit.code ? 'warn' : 'dim' }
+    : { text: p.attached ? 'attached' : 'running', role: 'ok' };
+  const right: Seg[] = [
+    state,
+    { text: `  ${elapsed(now - p.startedAt)}  every ${p.interval}s  ${p.processes} proc${p.processes === 1 ? '' : 's'}`, role: 'text' },
+  ];
+  const rightLen = right.reduce((n, s) => n + s.text.length, 0);
+  const titleRoom = Math.max(8, p.width - rightLen - 11);
+  const title = p.title.length > titleRoom ? `${p.title.slice(0, titleRoom - 1)}…` : p.title;
+  const gap = Math.max(1, p.width - 9 - title.length - rightLen);
+  const first: Seg[] = [{ text: 'perftop ', role: 'header' }, { text: title, role: 'title' }, { text: ' '.repeat(gap), role: 'text' }, ...right];
+
+  const hints: Seg[] = p.inputMode
+    ? [{ text: 'TYPING  Ctrl-] returns', role: 'warn' }]
+    : [{ text: '?', role: 'key' }, { text: ' help ', role: 'dim' }, { text: 's', role: 'key' }, { text: ' signal ', role: 'dim' },
+       { text: 'i', role: 'key' }, { text: ' type ', role: 'dim' }, { text: 'q', role: 'key' }, { text: ' quit', role: 'dim' }];
+  const hintLen = hints.reduce((n, s) => n + s.text.length, 0);
+  // Full view names when they fit beside the key hints, short ones (80 columns) otherwise: the hints stay.
+  const tabsFor = (names: Record<View, string>): Seg[] => {
+    const tabs: Seg[] = [];
+    VIEWS.forEach((v, i) => {
+      tabs.push({ text: ` ${i + 1} ${names[v]} `, role: v === p.view ? 'tabActive' : 'tab' });
+      tabs.push({ text: ' ', role: 'text' });
+    });
+    if (p.filter) tabs.push({ text: `/${p.filter} `, role: 'accent' });
+    if (p.sort) tabs.push({ text: `sort:${p.sort} `, role: 'accent' });
+    return tabs;
+  };
+  const full = tabsFor({ processes: 'processes', signals: 'signals', allocations: 'allocations', files: 'files' });
+  const fullLen = full.reduce((n, s) => n + s.text.length, 0);
+  const tabs = fullLen + hintLen < p.width ? full : tabsFor({ processes: 'procs', signals: 'signals', allocations: 'allocs', files: 'files' });
+  const used = tabs.reduce((n, s) => n + s.text.length, 0);
+  const second = used + hintLen < p.width ? [...tabs, { text: ' '.repeat(p.width - used - hintLen), role: 'text' as const }, ...hints] : tabs;
+  return (
+    <Box flexDirection="column" width={p.width} height={p.lines}>
+      <Line segs={first} width={p.width} />
+      {p.lines > 1 ? <Line segs={second} width={p.width} /> : null}
+    </Box>
+  );
+});

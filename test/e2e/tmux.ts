@@ -1,0 +1,111 @@
+// Drives the real bin/perftop in a private tmux server at a fixed size: send-keys to type, capture-pane to read the
+// screen. Each Tmux has its own socket (-L), so tests never touch the user's tmux; close() kills that server and
+// then, by pid, anything of the run that survived it.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { PERFTOP, ROOT } from './helpers.js';
+
+let counter = 0;
+
+/** Start time of a pid (field 22 of stat), so a pid recorded earlier is only ever signalled if it is the same one. */
+function startOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const walk = (p: number) => {
+    let kids: number[] = [];
+    try {
+      kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(p)], { encoding: 'utf8' })
+        .split('\n')
+        .map((s) => Number(s.trim()))
+        .filter((n) => n > 0);
+    } catch {
+      // ps exits 1 when there are none
+    }
+    for (const k of kids) {
+      out.push(k);
+      walk(k);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+export class Tmux {
+  readonly socket = `perftop-e2e-${process.pid}-${counter++}`;
+  panePid = 0;
+  private readonly seen = new Map<number, string>();
+
+  constructor(readonly cols = 80, readonly rows = 24) {}
+
+  private tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+  }
+
+  /** Starts `perftop ARGS` in the pane; the shell stays after perftop exits so its status can be read. */
+  start(args: string[], env: Record<string, string> = {}): void {
+    const quoted = [PERFTOP, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const envs = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(' ');
+    const cmd = `cd '${ROOT}' && env -u CI ${envs} ${quoted}; echo "[perftop exited $?]"; sleep 600`;
+    this.tmux('-f', '/dev/null', 'new-session', '-d', '-x', String(this.cols), '-y', String(this.rows), cmd);
+    this.panePid = Number(this.tmux('display-message', '-p', '#{pane_pid}').trim());
+  }
+
+  keys(...keys: string[]): void {
+    this.tmux('send-keys', ...keys);
+  }
+
+  /** Literal text (no key-name lookup). */
+  type(text: string): void {
+    this.tmux('send-keys', '-l', text);
+  }
+
+  screen(): string {
+    return this.tmux('capture-pane', '-p');
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      last = this.screen();
+      if (pattern.test(last)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${pattern}; screen was:\n${last}`);
+  }
+
+  /** Every process below the pane's shell right now (perftop, init, the app's tree). */
+  processes(): number[] {
+    const pids = this.panePid ? descendants(this.panePid) : [];
+    for (const pid of pids) {
+      const start = startOf(pid);
+      if (start) this.seen.set(pid, start);
+    }
+    return pids;
+  }
+
+  close(): void {
+    this.processes();
+    try {
+      this.tmux('kill-server');
+    } catch {
+      // already gone
+    }
+    for (const [pid, start] of this.seen) {
+      if (startOf(pid) !== start) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone, as it should be
+      }
+    }
+  }
+}
