@@ -2,7 +2,7 @@
 // screen. Each Tmux has its own socket (-L), so tests never touch the user's tmux; close() kills that server and
 // then, by pid, anything of the run that survived it.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { PERFTOP, ROOT } from './helpers.js';
 
 let counter = 0;
@@ -39,7 +39,7 @@ function descendants(pid: number): number[] {
 }
 
 export class Tmux {
-  readonly socket = `perftop-e2e-${process.pid}-${counter++}`;
+  readonly socket = `pt-e2e-${process.pid}-${counter++}`;
   panePid = 0;
   private readonly seen = new Map<number, string>();
 
@@ -92,19 +92,24 @@ export class Tmux {
     return pids;
   }
 
-  close(): void {
+  /** Ends the tmux server (SIGHUP to perftop, which ends its tree and cleans up), waits for that, and only then
+   * SIGKILLs, by pid and start time, whatever of the run is still there. */
+  async close(): Promise<void> {
     this.processes();
     try {
       this.tmux('kill-server');
     } catch {
       // already gone
     }
-    for (const [pid, start] of this.seen) {
-      if (startOf(pid) !== start) continue;
+    rmSync(`/tmp/tmux-${process.getuid!()}/${this.socket}`, { force: true });
+    const deadline = Date.now() + 6000;
+    const left = () => [...this.seen].filter(([pid, start]) => startOf(pid) === start);
+    while (left().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    for (const [pid] of left()) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
-        // gone, as it should be
+        // gone between the check and the kill
       }
     }
   }

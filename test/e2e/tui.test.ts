@@ -1,0 +1,77 @@
+// The real binary in tmux at 80×24: what a person sees and types. Each test owns a private tmux server and ends
+// it (and anything of its run that survived) in t.after, even when an assertion failed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { Tmux } from './tmux.js';
+import { fixture, pidAlive } from './helpers.js';
+
+function appPids(tmux: Tmux, name: string): number[] {
+  return tmux.processes().filter((pid) => {
+    try {
+      return execFileSync('ps', ['-o', 'comm=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith(name);
+    } catch {
+      return false;
+    }
+  });
+}
+
+test('the example tree: children pids and the app output on screen; q leaves nothing alive', async (t) => {
+  const tmux = new Tmux(80, 24);
+  t.after(() => tmux.close());
+  tmux.start(['./examples/out/forktree']);
+  const screen = await tmux.waitFor(/forktree-w2[\s\S]*root tick/, 15_000);
+  const pids = appPids(tmux, 'forktree');
+  assert.ok(pids.length >= 3, `root and two workers running: ${pids}`);
+  for (const pid of pids) assert.match(screen, new RegExp(`\\b${pid}\\b`), `pid ${pid} on screen`);
+  const rows = screen.replace(/\n$/, '').split('\n');
+  assert.equal(rows.length, 24);
+  assert.equal(rows[23].trim(), '', 'the frame stays within rows - 1 (the last row is free)');
+  const all = tmux.processes();
+  tmux.keys('q');
+  await tmux.waitFor(/\[perftop exited \d+\]/, 10_000);
+  for (const pid of all) assert.equal(pidAlive(pid), false, `pid ${pid} still alive after q`);
+});
+
+test('help lists the keys; Enter expands threads by name', async (t) => {
+  const tmux = new Tmux(80, 24);
+  t.after(() => tmux.close());
+  tmux.start([fixture('tree3x4'), '30']);
+  await tmux.waitFor(/tree3x4[\s\S]*tree3x4[\s\S]*tree3x4[\s\S]*tree3x4/, 15_000);
+  tmux.keys('?');
+  const help = await tmux.waitFor(/signal menu/);
+  for (const k of ['quit', 'filter', 'type into the app', 'heap dump', 'perf record', 'expand']) assert.match(help, new RegExp(k));
+  tmux.keys('Escape');
+  tmux.keys('Down', 'Enter');
+  const expanded = await tmux.waitFor(/w1-1[\s\S]*w1-4/);
+  assert.match(expanded, /w1-2/);
+  tmux.keys('q');
+  await tmux.waitFor(/\[perftop exited/, 10_000);
+});
+
+test('filter, signal menu shows SIGUSR1 caught by on_usr1, Enter delivers it to the app', async (t) => {
+  const tmux = new Tmux(80, 24);
+  t.after(() => tmux.close());
+  tmux.start([fixture('sigdemo'), '60']);
+  await tmux.waitFor(/sigdemo \d+ ready/, 15_000);
+  tmux.keys('/');
+  tmux.type('sigdemo');
+  tmux.keys('Enter');
+  tmux.keys('s');
+  tmux.type('USR1');
+  const menu = await tmux.waitFor(/SIGUSR1.*caught by on_usr1/);
+  assert.match(menu, /SIGUSR1/);
+  tmux.keys('Enter');
+  await tmux.waitFor(/got SIGUSR1/);
+  tmux.keys('q');
+  await tmux.waitFor(/\[perftop exited/, 10_000);
+});
+
+test('the app exits: perftop stays with its status until q, then exits with it', async (t) => {
+  const tmux = new Tmux(80, 24);
+  t.after(() => tmux.close());
+  tmux.start([fixture('tree3x4'), '0.5']);
+  await tmux.waitFor(/exited 3/, 15_000);
+  tmux.keys('q');
+  await tmux.waitFor(/\[perftop exited 3\]/, 10_000);
+});
