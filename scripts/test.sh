@@ -10,9 +10,19 @@ done
 npx tsc -p tsconfig.json   # e2e runs bin/perftop, which loads dist/
 mapfile -t files < <(find test -name '*.test.ts' -o -name '*.test.tsx' | sort)
 [ ${#files[@]} -gt 0 ] || { echo "no test files found" >&2; exit 1; }
+marker=$(mktemp /tmp/ptest-start.XXXXXX)
 status=0
 env -u CI node --import tsx --test --test-timeout=180000 "${files[@]}" || status=$?
-# Nothing of ours may outlive the run (the tests clean up; this catches a test that did not).
-left=$(ls -d /dev/shm/perftop* /tmp/perftop-* 2>/dev/null || true)
-if [ -n "$left" ]; then echo "test leftovers: $left" >&2; status=1; fi
+# Nothing of ours may outlive the run (the tests clean up; this catches a test that did not). A file counts when it
+# appeared during this run and the perftop that owns it (the pid in its session id) is gone: a perftop that is
+# still running elsewhere on the machine keeps its own files.
+left=""
+for f in /dev/shm/perftop-* /tmp/perftop-*; do
+  [ -e "$f" ] && [ "$f" -nt "$marker" ] || continue
+  owner=$(basename "$f" | sed -n 's/^perftop-\([0-9]*\)x.*/\1/p')
+  if [ -n "$owner" ] && kill -0 "$owner" 2>/dev/null; then continue; fi
+  left="$left $f"
+done
+rm -f "$marker"
+if [ -n "$left" ]; then echo "test leftovers:$left" >&2; status=1; fi
 exit $status

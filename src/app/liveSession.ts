@@ -2,6 +2,7 @@
 // and the app's screen fed from the PTY. This is the one object the TUI and --json both read.
 import { ProcProbe } from '../probe/procProbe.js';
 import { Symbolizer } from '../probe/symbolizer.js';
+import { exeKind } from '../probe/exeKind.js';
 import { Sampler } from '../model/sampler.js';
 import type { AppScreen, SendResult, Session } from '../model/session.js';
 import type { ExitInfo, Profiling, Snapshot, SnapshotEvent } from '../model/snapshot.js';
@@ -46,6 +47,7 @@ export class LiveSession implements Session {
   private latest: Snapshot | null = null;
   private timer: NodeJS.Timeout | null = null;
   private attachedExit: ExitInfo | null = null;
+  private readonly notes = new Map<number, string>();
   private quitting: Promise<void> | null = null;
 
   constructor(private readonly opts: LiveSessionOptions) {
@@ -65,7 +67,7 @@ export class LiveSession implements Session {
       rootPid: () => (opts.tree ? opts.tree.appPid() : opts.attachPid!),
       exitOf: opts.tree ? (pid) => opts.tree!.exitOf(pid) : undefined,
       segments,
-      allocNote: () => this.allocNote(),
+      allocNote: (pid) => this.allocNote(pid),
       profiling: opts.profiling,
       symbolize: (pid, text) => symbols.resolve(pid, text),
       rootArgv: opts.rootArgv,
@@ -75,12 +77,26 @@ export class LiveSession implements Session {
     this.screen = this.term ? this.wrapScreen(this.term, opts.tree!) : null;
   }
 
-  private allocNote(): string {
+  /** Said once per pid (the sampler asks only while a process has no segment; the answer is cached). */
+  private allocNote(pid: number): string {
     if (this.attached) return 'not counted: attached (the shim loads only at process start)';
     if (!this.opts.alloc) return 'not counted: --no-alloc';
-    if (this.opts.allocMatch) return `not counted: not matched by --alloc=${this.opts.allocMatch}, or no shim (static/setuid binary)`;
-    return 'not counted: no shim in this process (static or setuid binary, or it cleared LD_PRELOAD)';
+    let note = this.notes.get(pid);
+    if (note === undefined) {
+      const kind = exeKind(pid);
+      note =
+        kind === 'static'
+          ? 'not counted: static binary (the loader never reads LD_PRELOAD)'
+          : kind === 'setuid'
+            ? 'not counted: setuid/setgid binary (the loader ignores LD_PRELOAD)'
+            : this.opts.allocMatch
+              ? `not counted: not matched by --alloc=${this.opts.allocMatch}`
+              : 'not counted: no shim in this process (it cleared LD_PRELOAD, or it has not started yet)';
+      if (kind !== 'unknown') this.notes.set(pid, note);
+    }
+    return note;
   }
+
 
   /** The PTY stream goes into the emulator; when its parse queue grows, the PTY is paused (the app blocks). */
   private attachScreen(tree: RunningTree, size?: { cols: number; rows: number }): WritableAppScreen {

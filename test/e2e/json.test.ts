@@ -86,3 +86,15 @@ test('a signal death comes back as 128+N', async () => {
   const last = run.snapshots.at(-1)!;
   assert.deepEqual(last.processes.find((p) => p.pid === last.root)?.exited, { signal: 'SIGUSR1' });
 });
+
+test('allocation counters: counted processes have numbers, a static binary says why it is not counted', async () => {
+  const run = await runPerftop(['--json', '-i', '0.3', '--', '/bin/sh', '-c', `${fixture('static_sleeper')} 1; true`]);
+  assert.equal(run.status, 0, run.stderr);
+  const s = run.snapshots.find((x) => x.processes.some((p) => p.comm === 'static_sleeper' && !p.exited));
+  assert.ok(s, 'static_sleeper seen running');
+  const stat = s.processes.find((p) => p.comm === 'static_sleeper')!;
+  assert.equal(stat.alloc, null);
+  assert.match(stat.allocNote ?? '', /static binary/);
+  const sh = s.processes.find((p) => p.comm === 'sh')!;
+  assert.ok(sh.alloc && sh.alloc.allocs > 0, 'the shell is counted');
+});
