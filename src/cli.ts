@@ -9,7 +9,8 @@ function version(): string {
   return pkg.version;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `appEnv`: the environment the app starts with (perftop's own may differ, e.g. NODE_ENV for React). */
+export async function main(argv: string[], appEnv: NodeJS.ProcessEnv = process.env): Promise<number> {
   const parsed = parseArgs(argv);
   if (parsed.kind === 'usage-error') {
     process.stderr.write(`perftop: ${parsed.message} (see perftop --help)\n`);
@@ -24,7 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return await runApp(parsed);
+    return await runApp(parsed, appEnv);
   } catch (err) {
     if (err instanceof UserError) {
       process.stderr.write(`perftop: ${err.message}\n`);

@@ -29,12 +29,12 @@ export class UserError extends Error {
 type RunArgs = Extract<ParsedArgs, { kind: 'run' }>;
 type AttachArgs = Extract<ParsedArgs, { kind: 'attach' }>;
 
-export async function runApp(args: RunArgs | AttachArgs): Promise<number> {
+export async function runApp(args: RunArgs | AttachArgs, appEnv: NodeJS.ProcessEnv = process.env): Promise<number> {
   const theme = args.json ? null : await loadThemeOrFail(args.theme);
   if (!args.json && !(process.stdout.isTTY && process.stdin.isTTY)) {
     throw new UserError('the screen needs a terminal on stdin and stdout (use --json for a headless run)');
   }
-  return args.kind === 'attach' ? attach(args, theme) : run(args, theme);
+  return args.kind === 'attach' ? attach(args, theme) : run(args, theme, appEnv);
 }
 
 async function loadThemeOrFail(name: string | null): Promise<Theme> {
@@ -61,8 +61,8 @@ function removeSessionSegments(session: string, dir: string): void {
   for (const n of names) if (n.startsWith(`perftop-${session}-`)) rmSync(join(dir, n), { force: true });
 }
 
-async function run(args: RunArgs, theme: Theme | null): Promise<number> {
-  const resolved = resolveCommand(args.command);
+async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv): Promise<number> {
+  const resolved = resolveCommand(args.command, appEnv.PATH);
   if (!resolved.ok) throw new UserError(resolved.message, resolved.exitCode);
 
   try {
@@ -75,7 +75,7 @@ async function run(args: RunArgs, theme: Theme | null): Promise<number> {
   addCleanup(() => removeSessionSegments(session, DEFAULT_SHM_DIR));
 
   const shim = args.alloc ? builtShimPath() : null;
-  const env = shimEnv({ session, shimPath: shim, allocMatch: args.allocMatch ?? undefined, shmDir: DEFAULT_SHM_DIR });
+  const env = shimEnv({ session, shimPath: shim, allocMatch: args.allocMatch ?? undefined, shmDir: DEFAULT_SHM_DIR }, appEnv);
   const cols = process.stdout.columns ?? 80;
   const rows = process.stdout.rows ?? 24;
   const tree = launch({

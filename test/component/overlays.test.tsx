@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BINDINGS, HELP, keyLabel } from '../../src/ui/keys.js';
+import { WATCHING_THROTTLE_MS } from '../../src/ui/hooks/useScreenLines.js';
 import { createAppScreen } from '../../src/supervisor/appScreen.js';
 import { KEY, TestSession, proc, renderApp, snapshot, thread, tick } from './harness.js';
 
@@ -121,9 +122,11 @@ test('input mode forwards raw keys to the app, Ctrl-] returns; the pane shows th
   assert.match(r.frame(), /i to type/);
   await r.press('x');
   assert.equal(s.written.length, 7); // back to perftop keys
-  // The app writes while the TUI runs: the pane follows (throttled).
+  // The app writes while the TUI runs: the pane follows, throttled to WATCHING_THROTTLE_MS when not typing.
   await new Promise<void>((res) => screen.write('\r\nsecond line', res));
-  await tick(80);
+  await tick(WATCHING_THROTTLE_MS / 2);
+  assert.doesNotMatch(r.frame(), /second line/, 'not before the throttle');
+  await tick(WATCHING_THROTTLE_MS);
   assert.match(r.frame(), /second line/);
   assert.equal(screen.cols, 80);
   assert.equal(screen.rows, 6); // pane: 7 lines in 24 rows, one of them the title rule

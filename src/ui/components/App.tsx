@@ -245,7 +245,7 @@ export function App({ session, theme, exitWithApp }: AppProps) {
         <Header width={cols} lines={layout.header} title={session.title} startedAt={session.startedAt}
           interval={session.interval} attached={session.attached} exit={session.appExit()}
           processes={snap?.processes.filter((p) => !p.exited).length ?? 0} view={s.view} filter={s.filter}
-          sort={s.view === 'allocations' ? s.sort : null} inputMode={s.inputMode} />
+          sort={s.view === 'allocations' ? s.sort : null} inputMode={s.inputMode} snapshotT={snap?.t} />
         {main}
         {!overlay && layout.pane > 0 ? <AppPane screen={session.screen} width={cols} height={layout.pane} typing={s.inputMode} /> : null}
         {layout.footer > 0 ? <StatusLine width={cols} filterEditing={s.filterEditing} filter={s.filter} status={status} lastEvent={lastEvent} /> : null}

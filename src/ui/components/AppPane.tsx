@@ -23,7 +23,7 @@ function Run({ run, colors }: { run: ScreenRun; colors: boolean }) {
 export function AppPane({ screen, width, height, typing }: { screen: AppScreen | null; width: number; height: number; typing: boolean }) {
   const theme = useTheme();
   const inner = Math.max(0, height - 1);
-  const lines = useScreenLines(screen, width, inner);
+  const lines = useScreenLines(screen, width, inner, typing);
   if (height <= 0) return null;
   const title = typing ? ' app · typing (Ctrl-] returns) ' : screen ? ' app · i to type ' : ' app ';
   const rule = `──${title}${'─'.repeat(Math.max(0, width - title.length - 2))}`;

@@ -21,20 +21,26 @@ export interface HeaderProps {
   filter: string;
   sort: string | null;
   inputMode: boolean;
+  /** Time of the latest snapshot. At intervals of 1 s or less the clock advances with the snapshots, so the
+   * header costs no frame of its own; slower intervals get a 1 s clock. */
+  snapshotT?: number;
 }
 
-function useClock(): number {
+function useClock(enabled: boolean): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
+    if (!enabled) return;
     const t = setInterval(() => setNow(Date.now()), 1000);
     t.unref?.();
     return () => clearInterval(t);
-  }, []);
+  }, [enabled]);
   return now;
 }
 
 export const Header = memo(function Header(p: HeaderProps) {
-  const now = useClock();
+  const followSnapshots = p.interval <= 1 && p.snapshotT !== undefined && !p.exit;
+  const clock = useClock(!followSnapshots);
+  const now = followSnapshots ? Math.max(p.snapshotT!, clock) : clock;
   if (p.lines <= 0) return null;
   const state: Seg = p.exit
     ? { text: exitText(p.exit), role: p.exit.signal || p.exit.code ? 'warn' : 'dim' }
