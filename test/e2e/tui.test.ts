@@ -75,3 +75,19 @@ test('the app exits: perftop stays with its status until q, then exits with it',
   tmux.keys('q');
   await tmux.waitFor(/\[perftop exited 3\]/, 10_000);
 });
+
+test('i types into the app through the PTY; Ctrl-] returns to perftop keys', async (t) => {
+  const tmux = new Tmux(80, 24);
+  t.after(() => tmux.close());
+  tmux.start(['cat']);
+  await tmux.waitFor(/running[\s\S]*cat/, 15_000);
+  tmux.keys('i');
+  await tmux.waitFor(/typing \(Ctrl-\] returns\)/);
+  tmux.type('hello perftop');
+  tmux.keys('Enter');
+  await tmux.waitFor(/hello perftop\s*\n\s*hello perftop/); // the tty's echo, then cat's copy
+  tmux.keys('C-]');
+  await tmux.waitFor(/i to type/);
+  tmux.keys('q');
+  await tmux.waitFor(/\[perftop exited/, 10_000);
+});
