@@ -1,15 +1,11 @@
 // Plain data the native reader hands to the model. Counter values arrive as JS numbers (exact below 2^53, which
 // a process will not reach in bytes or calls within a session).
 
-export interface RawCounters {
-  allocs: number;
-  frees: number;
-  allocBytes: number;
-  freeBytes: number;
-  /** allocBytes - freeBytes as counted by the shim (never negative). */
-  liveBytes: number;
-  peakBytes: number;
-}
+import type { AllocCounters } from '../model/snapshot.js';
+
+/** The Snapshot's counters as the shim keeps them; the rate is the model's (it needs two reads). liveBytes is
+ * allocBytes - freeBytes as the shim counted them (never negative). */
+export type RawCounters = Omit<AllocCounters, 'allocsPerSec'>;
 
 /** One record of the shim's history ring: a disposition or timer change, or an exec, with who asked. */
 export interface HistoryRecord {
