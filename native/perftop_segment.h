@@ -135,4 +135,62 @@ _Static_assert(sizeof(struct pt_slot) == 64, "slot is one cache line");
 _Static_assert(sizeof(struct pt_header) <= PT_SLOTS_OFFSET, "header fits before the slots");
 #endif
 
+/*
+ * ---- Control file (shim_control.c writes state, perftop writes requests) ----
+ *
+ * The segment above is mapped read-only by the reader; requests go through a separate, tiny file so the reader's
+ * mapping of the counters never becomes writable: $PERFTOP_CTL_DIR/perftop-<session>-<pid>-<gen>.ctl, where
+ * PERFTOP_CTL_DIR is perftop's private 0700 session directory (/tmp/perftop-<session>/, removed with the session;
+ * no PERFTOP_CTL_DIR, no control file and no control thread). Created 0600 with O_CREAT|O_EXCL|O_NOFOLLOW by every
+ * image that has PERFTOP_SESSION (whatever --alloc matches), gen = first free number as for segments. `magic` is
+ * stored last.
+ *
+ * Protocol (one request at a time; perftop is the only writer of req_*):
+ *  - perftop checks ack_seq == req_seq (idle), writes req_cmd and req_arg, then stores req_seq + 1 (release) and
+ *    FUTEX_WAKEs req_seq. The shim's control thread (`perftop-ctl`, every signal blocked) FUTEX_WAITs on req_seq.
+ *  - The thread runs the command, fills ack_status/ack_msg/ack_file, then stores ack_seq = req_seq (release).
+ *    perftop polls ack_seq (no blocking call in Node's thread).
+ *  - State (cpu/heap on, files) is written under state_seq (a seqlock: odd while writing).
+ */
+#define PT_CTL_MAGIC 0x314C544350545250ULL /* "PRTPCTL1" little-endian */
+#define PT_CTL_VERSION 1u
+#define PT_CTL_PATH 512
+#define PT_CTL_MSG 256
+
+enum pt_ctl_cmd {
+  PT_CMD_NONE = 0,
+  PT_CMD_CPU_START = 1, /* req_arg: output directory; the shim names the file <comm>.<pid>.<NNNN>.cpu.prof */
+  PT_CMD_CPU_STOP = 2,
+  PT_CMD_HEAP_DUMP = 3, /* req_arg: output directory (used when the heap profiler is not running yet) */
+  PT_CMD_MAX = 3
+};
+
+/* ack_status values */
+#define PT_ACK_OK 0
+#define PT_ACK_FAIL 1
+#define PT_ACK_UNAVAILABLE 2 /* the library the command needs is not in the process */
+
+struct pt_ctl {
+  uint64_t magic; /* PT_CTL_MAGIC, stored last */
+  uint32_t version;
+  uint32_t size; /* sizeof(struct pt_ctl) == file size */
+  int32_t pid;
+  uint32_t gen;
+  uint32_t req_seq; /* futex word */
+  uint32_t req_cmd; /* enum pt_ctl_cmd */
+  uint32_t ack_seq;
+  int32_t ack_status;
+  char req_arg[PT_CTL_PATH];
+  char ack_msg[PT_CTL_MSG];
+  char ack_file[PT_CTL_PATH]; /* CPU: the profile file; heap: the dump prefix (files are <prefix>.NNNN.heap) */
+  uint32_t state_seq;
+  uint32_t cpu_on;
+  uint32_t heap_on;
+  uint32_t tcmalloc; /* HeapProfilerStart resolves in this process */
+  char cpu_file[PT_CTL_PATH];
+  char heap_prefix[PT_CTL_PATH];
+  char state_msg[PT_CTL_MSG]; /* why a from-start profile is off, or "" */
+  char comm[16];
+} __attribute__((aligned(64)));
+
 #endif

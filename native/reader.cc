@@ -13,6 +13,8 @@
 //   readSegment(file, pid, gen) -> object | string (the error)
 //   pidfdSendSignal(pid, sig[, startTicks]) -> undefined, throws Error{code, errno}
 //   tgkill(tgid, tid, sig) -> undefined, throws Error{code, errno}
+//   controlRead(file, pid) -> object | string; controlRequest(file, pid, cmd, arg) -> seq | string
+//     (control files: struct pt_ctl in perftop_segment.h, the only mapping this addon opens writable)
 #include <napi.h>
 
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -414,10 +417,112 @@ Napi::Value Tgkill(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// ---- control files (struct pt_ctl): the one writable mapping, opened per call and unmapped before returning ----
+// Same distrust as segments: regular file, ours, exact size, magic, version, pid from the file name.
+class CtlMapping {
+ public:
+  ~CtlMapping() {
+    if (addr_ != MAP_FAILED && addr_ != nullptr) munmap(addr_, sizeof(pt_ctl));
+    if (fd_ >= 0) close(fd_);
+  }
+  std::string Open(const std::string& file, int64_t pid, bool writable) {
+    fd_ = open(file.c_str(), (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd_ < 0) return std::string("open: ") + strerror(errno);
+    struct stat st;
+    if (fstat(fd_, &st) != 0) return std::string("fstat: ") + strerror(errno);
+    if (!S_ISREG(st.st_mode)) return "not a regular file";
+    if (st.st_uid != geteuid()) return Fmt("owned by uid %llu, not by us", st.st_uid);
+    if ((uint64_t)st.st_size != sizeof(pt_ctl))
+      return Fmt("control file has %llu bytes, expected %llu", (unsigned long long)st.st_size, sizeof(pt_ctl));
+    addr_ = mmap(nullptr, sizeof(pt_ctl), writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd_, 0);
+    if (addr_ == MAP_FAILED) return std::string("mmap: ") + strerror(errno);
+    pt_ctl* c = ctl();
+    uint64_t magic = Load(&c->magic);
+    if (magic == 0) return "not initialised (magic is 0)";
+    if (magic != PT_CTL_MAGIC) return Fmt("bad magic 0x%llx", magic);
+    if (c->version != PT_CTL_VERSION) return Fmt("unsupported control version %llu", c->version);
+    if (c->size != sizeof(pt_ctl)) return "control size mismatch";
+    if (c->pid != pid) return Fmt("control pid %llu does not match the file name's %llu", c->pid, pid);
+    return "";
+  }
+  pt_ctl* ctl() const { return static_cast<pt_ctl*>(addr_); }
+
+ private:
+  int fd_ = -1;
+  void* addr_ = MAP_FAILED;
+};
+
+// controlRead(file, pid) -> {gen, comm, reqSeq, ackSeq, ackStatus, ackMsg, ackFile, cpuOn, heapOn, tcmalloc,
+//                            cpuFile, heapPrefix, stateMsg} | string
+Napi::Value ControlRead(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber())
+    throw Napi::TypeError::New(env, "controlRead(file: string, pid: number)");
+  CtlMapping m;
+  std::string err = m.Open(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Int64Value(), false);
+  if (!err.empty()) return Napi::String::New(env, err);
+  const pt_ctl* c = m.ctl();
+  pt_ctl copy;
+  bool stable = false;
+  for (int attempt = 0; attempt < kRetries && !stable; attempt++) {
+    if (attempt > 16) sched_yield();
+    uint32_t s1 = Load(&c->state_seq);
+    if (s1 & 1) continue;
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    memcpy(&copy, c, sizeof copy);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    stable = Load(&c->state_seq) == s1;
+  }
+  if (!stable) return Napi::String::New(env, "control state never settled");
+  // The ack fields are complete once ack_seq is stored (release): read ack_seq first, then its fields.
+  uint32_t ackSeq = Load(&c->ack_seq);
+  __atomic_thread_fence(__ATOMIC_ACQUIRE);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("gen", (double)copy.gen);
+  o.Set("comm", Bounded(copy.comm, sizeof copy.comm));
+  o.Set("reqSeq", (double)Load(&c->req_seq));
+  o.Set("ackSeq", (double)ackSeq);
+  o.Set("ackStatus", (double)Load(&c->ack_status));
+  o.Set("ackMsg", Bounded(c->ack_msg, sizeof c->ack_msg));
+  o.Set("ackFile", Bounded(c->ack_file, sizeof c->ack_file));
+  o.Set("cpuOn", copy.cpu_on != 0);
+  o.Set("heapOn", copy.heap_on != 0);
+  o.Set("tcmalloc", copy.tcmalloc != 0);
+  o.Set("cpuFile", Bounded(copy.cpu_file, sizeof copy.cpu_file));
+  o.Set("heapPrefix", Bounded(copy.heap_prefix, sizeof copy.heap_prefix));
+  o.Set("stateMsg", Bounded(copy.state_msg, sizeof copy.state_msg));
+  return o;
+}
+
+// controlRequest(file, pid, cmd, arg) -> the request's seq (ack_seq reaches it when done) | string (why not)
+Napi::Value ControlRequest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsString())
+    throw Napi::TypeError::New(env, "controlRequest(file: string, pid: number, cmd: number, arg: string)");
+  uint32_t cmd = info[2].As<Napi::Number>().Uint32Value();
+  std::string arg = info[3].As<Napi::String>();
+  if (cmd == PT_CMD_NONE || cmd > PT_CMD_MAX) return Napi::String::New(env, Fmt("unknown command %llu", cmd));
+  if (arg.size() >= PT_CTL_PATH) return Napi::String::New(env, "argument too long");
+  CtlMapping m;
+  std::string err = m.Open(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Int64Value(), true);
+  if (!err.empty()) return Napi::String::New(env, err);
+  pt_ctl* c = m.ctl();
+  uint32_t seq = Load(&c->req_seq);
+  if (Load(&c->ack_seq) != seq) return Napi::String::New(env, "busy: the previous request is still running");
+  memset(c->req_arg, 0, sizeof c->req_arg);
+  memcpy(c->req_arg, arg.data(), arg.size());
+  __atomic_store_n(&c->req_cmd, cmd, __ATOMIC_RELAXED);
+  __atomic_store_n(&c->req_seq, seq + 1, __ATOMIC_RELEASE);
+  syscall(SYS_futex, &c->req_seq, FUTEX_WAKE, 1, nullptr, nullptr, 0);
+  return Napi::Number::New(env, (double)(seq + 1));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readSegment", Napi::Function::New(env, ReadSegment, "readSegment"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("tgkill", Napi::Function::New(env, Tgkill, "tgkill"));
+  exports.Set("controlRead", Napi::Function::New(env, ControlRead, "controlRead"));
+  exports.Set("controlRequest", Napi::Function::New(env, ControlRequest, "controlRequest"));
   exports.Set("segmentVersion", Napi::Number::New(env, PT_VERSION));
   return exports;
 }

@@ -132,4 +132,19 @@ void pt_puts(struct pt_buf *b, const char *s);
 void pt_putu(struct pt_buf *b, unsigned long long v);
 void pt_putx(struct pt_buf *b, unsigned long long v);
 
+/* Control thread and profiling scope (shim_control.c). */
+struct pt_exec_save {
+  int timer_saved;
+  struct itimerval timer;
+};
+void pt_ctl_init(const char *session, int argc, char **argv); /* constructor, after the segment */
+void pt_ctl_child(void);                                       /* fork child handler, after the segment */
+void pt_ctl_exec_prepare(struct pt_exec_save *save);           /* before an exec: stop CPU profile, disarm ITIMER_PROF */
+void pt_ctl_exec_failed(struct pt_exec_save *save);            /* the exec returned: re-arm what was disarmed */
+size_t pt_env_count(char *const envp[]);
+char *const *pt_ctl_exec_env(const char *path, char *const argv[], char *const envp[], char **vec, size_t cap,
+                             char *buf, size_t bufcap);
+/* This thread's allocations are never counted (the control thread), but its wrappers still record. */
+void pt_thread_uncounted(void);
+
 #endif

@@ -139,6 +139,7 @@ static void pt_slow(int is_alloc, size_t n) {
 }
 
 void pt_slow_alloc(size_t n) { pt_slow(1, n); }
+void pt_thread_uncounted(void) { pt_tls_mode = PT_TLS_OFF; }
 void pt_slow_free(size_t n) { pt_slow(0, n); }
 
 /* Thread exit: fold the slot into the header total under the seqlock so a reader counts it exactly once. */
@@ -258,6 +259,7 @@ static void pt_child(void) {
   pt_timers_forget();
   if (old) munmap(old, PT_TOTAL_SIZE); /* the parent's; never written by the child */
   if (pt_enabled) pt_start_segment();
+  pt_ctl_child();
 }
 
 /* ---- constructor / destructor ---- */
@@ -290,14 +292,17 @@ __attribute__((constructor(101))) static void pt_init(int argc, char **argv, cha
   const char *session = getenv("PERFTOP_SESSION");
   if (!pt_session_ok(session)) return;
   const char *glob = getenv("PERFTOP_ALLOC_MATCH");
-  if (glob && *glob && !pt_matches(glob, argc > 0 && argv ? argv[0] : NULL)) return;
+  /* PERFTOP_NO_COUNT: the shim is loaded for control and profiling only (--no-alloc with --profile-*). */
+  int counted = !getenv("PERFTOP_NO_COUNT") && !(glob && *glob && !pt_matches(glob, argc > 0 && argv ? argv[0] : NULL));
   const char *dir = getenv("PERFTOP_SHM_DIR");
   if (!dir || !*dir) dir = "/dev/shm";
-  if (strlen(dir) >= sizeof pt_dir) return;
-  pt_copy(pt_dir, sizeof pt_dir, dir);
-  pt_copy(pt_session, sizeof pt_session, session);
-  pt_enabled = 1;
-  pt_start_segment();
+  if (counted && strlen(dir) < sizeof pt_dir) {
+    pt_copy(pt_dir, sizeof pt_dir, dir);
+    pt_copy(pt_session, sizeof pt_session, session);
+    pt_enabled = 1;
+    pt_start_segment();
+  }
+  pt_ctl_init(session, argc, argv); /* every image with a session: profiling and dumps need no counting */
 }
 
 __attribute__((destructor)) static void pt_fini(void) {

@@ -505,28 +505,51 @@ static void pt_record_exec(const char *what, void *caller) {
 
 extern char **environ;
 
+/* The exec itself: the environment with LD_PRELOAD scoped for the target (libtcmalloc for --profile-heap matches
+ * only, built on the stack: this may run in a vfork child), the CPU profile stopped and ITIMER_PROF disarmed
+ * (seed 000); if the exec returns, the timer is re-armed. */
+#define PT_EXEC(target, argv, envp, env_, call)                                                        \
+  do {                                                                                               \
+    char *const *in_ = (envp);                                                                       \
+    size_t n_ = pt_env_count(in_);                                                                   \
+    char *vec_[n_ + 2];                                                                              \
+    char buf_[4096];                                                                                 \
+    char *const *env_ = pt_ctl_exec_env((target), (argv), in_, vec_, n_ + 2, buf_, sizeof buf_);     \
+    struct pt_exec_save save_;                                                                       \
+    pt_ctl_exec_prepare(&save_);                                                                     \
+    int r_ = (call);                                                                                 \
+    int e_ = errno;                                                                                  \
+    pt_ctl_exec_failed(&save_);                                                                      \
+    errno = e_;                                                                                      \
+    return r_;                                                                                       \
+  } while (0)
+
 PT_EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
   pt_ensure_hooks();
   pt_record_exec(path, PT_CALLER);
-  return pt_real.execve ? pt_real.execve(path, argv, envp) : (errno = ENOSYS, -1);
+  if (!pt_real.execve) return errno = ENOSYS, -1;
+  PT_EXEC(path, argv, envp, env, pt_real.execve(path, argv, env));
 }
 
 PT_EXPORT int execv(const char *path, char *const argv[]) {
   pt_ensure_hooks();
   pt_record_exec(path, PT_CALLER);
-  return pt_real.execve ? pt_real.execve(path, argv, environ) : (errno = ENOSYS, -1);
+  if (!pt_real.execve) return errno = ENOSYS, -1;
+  PT_EXEC(path, argv, environ, env, pt_real.execve(path, argv, env));
 }
 
 PT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) {
   pt_ensure_hooks();
   pt_record_exec(file, PT_CALLER);
-  return pt_real.execvpe ? pt_real.execvpe(file, argv, envp) : (errno = ENOSYS, -1);
+  if (!pt_real.execvpe) return errno = ENOSYS, -1;
+  PT_EXEC(file, argv, envp, env, pt_real.execvpe(file, argv, env));
 }
 
 PT_EXPORT int execvp(const char *file, char *const argv[]) {
   pt_ensure_hooks();
   pt_record_exec(file, PT_CALLER);
-  return pt_real.execvpe ? pt_real.execvpe(file, argv, environ) : (errno = ENOSYS, -1);
+  if (!pt_real.execvpe) return errno = ENOSYS, -1;
+  PT_EXEC(file, argv, environ, env, pt_real.execvpe(file, argv, env));
 }
 
 PT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
@@ -543,7 +566,8 @@ PT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
   pt_puts(&b, n ? target : "fd ");
   if (!n) pt_putu(&b, (unsigned)fd);
   pt_record_exec(d, PT_CALLER);
-  return pt_real.fexecve ? pt_real.fexecve(fd, argv, envp) : (errno = ENOSYS, -1);
+  if (!pt_real.fexecve) return errno = ENOSYS, -1;
+  PT_EXEC(target, argv, envp, env, pt_real.fexecve(fd, argv, env));
 }
 
 /* execl/execlp/execle build argv on the stack (no allocation) and go through the same recording. */
@@ -564,7 +588,8 @@ PT_EXPORT int execl(const char *path, const char *arg, ...) {
   PT_COLLECT_ARGS(arg, ap, argv, (void)0);
   pt_ensure_hooks();
   pt_record_exec(path, PT_CALLER);
-  return pt_real.execve ? pt_real.execve(path, argv, environ) : (errno = ENOSYS, -1);
+  if (!pt_real.execve) return errno = ENOSYS, -1;
+  PT_EXEC(path, argv, environ, env, pt_real.execve(path, argv, env));
 }
 
 PT_EXPORT int execlp(const char *file, const char *arg, ...) {
@@ -572,7 +597,8 @@ PT_EXPORT int execlp(const char *file, const char *arg, ...) {
   PT_COLLECT_ARGS(arg, ap, argv, (void)0);
   pt_ensure_hooks();
   pt_record_exec(file, PT_CALLER);
-  return pt_real.execvpe ? pt_real.execvpe(file, argv, environ) : (errno = ENOSYS, -1);
+  if (!pt_real.execvpe) return errno = ENOSYS, -1;
+  PT_EXEC(file, argv, environ, env, pt_real.execvpe(file, argv, env));
 }
 
 PT_EXPORT int execle(const char *path, const char *arg, ...) {
@@ -581,5 +607,6 @@ PT_EXPORT int execle(const char *path, const char *arg, ...) {
   PT_COLLECT_ARGS(arg, ap, argv, envp = va_arg(ap, char **));
   pt_ensure_hooks();
   pt_record_exec(path, PT_CALLER);
-  return pt_real.execve ? pt_real.execve(path, argv, envp) : (errno = ENOSYS, -1);
+  if (!pt_real.execve) return errno = ENOSYS, -1;
+  PT_EXEC(path, argv, envp, env, pt_real.execve(path, argv, env));
 }

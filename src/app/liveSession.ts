@@ -10,6 +10,8 @@ import { signalName } from '../probe/signals.js';
 import { SegmentReader, sendSignal } from '../native/index.js';
 import type { RunningTree } from '../supervisor/index.js';
 import { createAppScreen, type WritableAppScreen } from '../supervisor/appScreen.js';
+import { hideControlThreads, OutDir, ProfilingControl } from '../control/index.js';
+import type { ProfileActionResult } from '../model/session.js';
 
 /** Pause the PTY when the emulator has this much unparsed output queued; resume below a quarter of it. */
 const SCREEN_HIGH_WATER = 256 * 1024;
@@ -30,6 +32,10 @@ export interface LiveSessionOptions {
   /** The app's command line (run mode), for a root that exits before the first sample. */
   rootArgv?: string[];
   profiling?: (pid: number) => Profiling;
+  /** --out DIR (null: ./perftop-YYYYmmdd-HHMMSS/); created on first use by d/p/P or --profile-*. */
+  out?: OutDir | string | null;
+  /** The shim's control files (PERFTOP_CTL_DIR, the session directory); absent: d/p say why not, P still works. */
+  controlDir?: string;
 }
 
 export class LiveSession implements Session {
@@ -49,6 +55,8 @@ export class LiveSession implements Session {
   private attachedExit: ExitInfo | null = null;
   private readonly notes = new Map<number, string>();
   private quitting: Promise<void> | null = null;
+  private readonly profiler: ProfilingControl;
+  readonly outDir: string;
 
   constructor(private readonly opts: LiveSessionOptions) {
     this.title = opts.title;
@@ -56,9 +64,25 @@ export class LiveSession implements Session {
     this.tree = opts.tree;
     this.attached = opts.tree === null;
 
-    const probe = opts.tree
-      ? new ProcProbe({ rootPid: opts.tree.initPid, includeRoot: false })
-      : new ProcProbe({ rootPid: opts.attachPid!, includeRoot: true });
+    // Profiling (d/p/P, --profile-*): its events join the next snapshot; it refreshes before each probe tick, and
+    // the shim's control thread is hidden from the probe's results (it is perftop's, not the app's).
+    const out = opts.out instanceof OutDir ? opts.out : new OutDir(opts.out ?? null, new Date(this.startedAt));
+    this.outDir = out.path;
+    this.profiler = new ProfilingControl({
+      out,
+      session: opts.tree && opts.session && opts.controlDir ? opts.session : null,
+      ctlDir: opts.controlDir,
+      noShimReason: this.attached
+        ? 'attached: no shim (it loads only at process start)'
+        : 'no shim loaded (--no-alloc without --profile-*)',
+      emit: (e) => this.extraEvents.push(e),
+    });
+    const probe = hideControlThreads(
+      opts.tree
+        ? new ProcProbe({ rootPid: opts.tree.initPid, includeRoot: false })
+        : new ProcProbe({ rootPid: opts.attachPid!, includeRoot: true }),
+      () => this.profiler.refresh(),
+    );
     const symbols = new Symbolizer();
     const segments = opts.alloc && opts.session ? new SegmentReader({ session: opts.session, dir: opts.shmDir }) : undefined;
     this.sampler = new Sampler({
@@ -68,7 +92,7 @@ export class LiveSession implements Session {
       exitOf: opts.tree ? (pid) => opts.tree!.exitOf(pid) : undefined,
       segments,
       allocNote: (pid) => this.allocNote(pid),
-      profiling: opts.profiling,
+      profiling: opts.profiling ?? ((pid) => this.profiler.profiling(pid)),
       symbolize: (pid, text) => symbols.resolve(pid, text),
       rootArgv: opts.rootArgv,
     });
@@ -214,6 +238,32 @@ export class LiveSession implements Session {
     return res;
   }
 
+  // ---- profiling (d / p / P and the files view) ----
+  private commOf(pid: number): string {
+    return this.latest?.processes.find((p) => p.pid === pid)?.comm ?? 'proc';
+  }
+
+  heapDump(pid: number): Promise<ProfileActionResult> {
+    return this.profiler.heapDump(pid, this.commOf(pid));
+  }
+
+  toggleCpuProfile(pid: number): Promise<ProfileActionResult> {
+    return this.profiler.toggleCpu(pid, this.commOf(pid));
+  }
+
+  togglePerfRecord(pid: number): Promise<ProfileActionResult> {
+    return this.profiler.togglePerf(pid, this.commOf(pid));
+  }
+
+  profileReport(file: string): Promise<string[]> {
+    return this.profiler.report(file);
+  }
+
+  /** Stop perf records (their files get written) before the tree goes; run by the app layer on quit. */
+  stopProfiling(): Promise<void> {
+    return this.profiler.stopAll();
+  }
+
   /** Pids still alive in the latest snapshot: what `q` must end besides whatever init still has. */
   private livePids(): number[] {
     return (this.latest?.processes ?? []).filter((p) => !p.exited).map((p) => p.pid);
@@ -222,6 +272,7 @@ export class LiveSession implements Session {
   quit(): Promise<void> {
     if (!this.quitting) {
       this.quitting = (async () => {
+        await this.profiler.stopAll(); // perf writes its file while the target still runs
         if (this.tree) await this.tree.endTree(this.livePids());
         this.stop();
       })();
@@ -230,6 +281,7 @@ export class LiveSession implements Session {
   }
 
   close(): void {
+    this.profiler.close();
     this.stop();
     this.sampler.close();
     this.term?.dispose();

@@ -19,6 +19,7 @@ import { collectStaleSegments, DEFAULT_SHM_DIR } from '../native/index.js';
 import { rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Theme } from '../ui/theme.js';
+import { findTcmalloc, OutDir, profilingEnv } from '../control/index.js';
 
 export class UserError extends Error {
   constructor(message: string, readonly status = 2) {
@@ -70,12 +71,39 @@ async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv
   } catch {
     // a segment we cannot remove is someone else's: never a reason not to start
   }
+  // Profiles: --out (created now only when --profile-* will write there from the start), and the shim's variables.
+  const out = new OutDir(args.out);
+  const profiling = args.profileCpu !== null || args.profileHeap !== null;
+  const tcmalloc = args.profileHeap !== null ? findTcmalloc() : null;
+  if (args.profileHeap !== null && !tcmalloc)
+    throw new UserError('--profile-heap needs libtcmalloc.so.4 (apt-get install libgoogle-perftools4)', 1);
+  if (profiling) {
+    try {
+      out.ensure();
+    } catch (err) {
+      throw new UserError((err as Error).message, 1);
+    }
+  }
   const session = sessionId();
   const dir = createSessionDir(session);
   addCleanup(() => removeSessionSegments(session, DEFAULT_SHM_DIR));
 
-  const shim = args.alloc ? builtShimPath() : null;
-  const env = shimEnv({ session, shimPath: shim, allocMatch: args.allocMatch ?? undefined, shmDir: DEFAULT_SHM_DIR }, appEnv);
+  // The shim also carries the control thread (d, p) and --profile-* scoping: with --no-alloc it still loads for
+  // --profile-*, counting nothing.
+  const shim = args.alloc || profiling ? builtShimPath() : null;
+  const env = profilingEnv(
+    shimEnv({ session, shimPath: shim, allocMatch: args.allocMatch ?? undefined, shmDir: DEFAULT_SHM_DIR }, appEnv),
+    {
+      cpuMatch: args.profileCpu,
+      heapMatch: args.profileHeap,
+      out: out.path,
+      ctlDir: dir.dir,
+      tcmalloc,
+      rootPath: resolved.path,
+      rootArgv0: args.command,
+      noCount: !args.alloc,
+    },
+  );
   const cols = process.stdout.columns ?? 80;
   const rows = process.stdout.rows ?? 24;
   const tree = launch({
@@ -96,6 +124,8 @@ async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv
     allocMatch: args.allocMatch,
     screenSize: { cols, rows: Math.max(3, Math.floor(rows / 3)) },
     rootArgv: [args.command, ...args.args],
+    out,
+    controlDir: shim !== null ? dir.dir : undefined,
   });
   // SIGINT/TERM/HUP to perftop: end the app's tree, clean up, exit 128+N.
   const unhook = exitOnSignals(() => live.quit());
@@ -132,6 +162,7 @@ async function attach(args: AttachArgs, theme: Theme | null): Promise<number> {
     attachPid: args.pid,
     alloc: false,
     allocMatch: null,
+    out: args.out,
   });
   const unhook = exitOnSignals(async () => live.close());
   try {

@@ -8,6 +8,15 @@ export interface SendResult {
   message: string;
 }
 
+/** What a profiling action (d, p, P) did: one status line, and the file it verified on disk. */
+export interface ProfileActionResult {
+  ok: boolean;
+  /** "heap dump 12 KB → ./perftop-…/app.4242.0001.heap", or why not. */
+  message: string;
+  file?: string;
+  size?: number;
+}
+
 export interface Session {
   /** The command line as the user typed it, or "attach PID". */
   readonly title: string;
@@ -25,6 +34,16 @@ export interface Session {
   /** Keystrokes for the app (the `i` mode). */
   writeToApp(data: string): void;
   sendSignal(target: { pid: number; tid?: number }, signal: number): Promise<SendResult>;
+  /** `d`: heap dump of one process (gperftools, through the shim's control thread). Absent: not offered. */
+  heapDump?(pid: number): Promise<ProfileActionResult>;
+  /** `p`: start/stop a gperftools CPU profile in one process (no preload, no signal from perftop). */
+  toggleCpuProfile?(pid: number): Promise<ProfileActionResult>;
+  /** `P`: start/stop `perf record -g -p PID` (no signal reaches the app). */
+  togglePerfRecord?(pid: number): Promise<ProfileActionResult>;
+  /** Top entries of a profile file (google-pprof --text / perf report --stdio), for the files view. */
+  profileReport?(file: string): Promise<string[]>;
+  /** Where profiles go (--out), absolute; it exists only once something was written. */
+  readonly outDir?: string;
   /** End the app's tree (TERM, then KILL after 3 s) and resolve when it is gone. */
   quit(): Promise<void>;
 }

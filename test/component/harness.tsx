@@ -66,6 +66,27 @@ export class TestSession implements Session {
     return { ok: true, message: `signal ${signal} → ${target.tid ?? target.pid}` };
   }
   async quit() { this.quits++; }
+  /** d / p / P and the files view's reports: recorded, answered with a fixed line (the real ones are tested in
+   * test/control against real gperftools and perf). */
+  profiled: Array<{ what: string; pid: number }> = [];
+  reportsAsked: string[] = [];
+  readonly outDir = '/tmp/out-dir';
+  async heapDump(pid: number) {
+    this.profiled.push({ what: 'heap', pid });
+    return { ok: true, message: `heap dump 12 KB → ./out/app.${pid}.0001.heap`, file: `./out/app.${pid}.0001.heap`, size: 12288 };
+  }
+  async toggleCpuProfile(pid: number) {
+    this.profiled.push({ what: 'cpu', pid });
+    return { ok: false, message: `CPU profile: no perftop shim in ${pid}` };
+  }
+  async togglePerfRecord(pid: number) {
+    this.profiled.push({ what: 'perf', pid });
+    return { ok: true, message: `perf record of app ${pid} started` };
+  }
+  async profileReport(file: string) {
+    this.reportsAsked.push(file);
+    return ['Total: 97 samples', ` 97.0%  burn_cpu (${file})`];
+  }
 }
 
 export class FakeStdout extends EventEmitter {

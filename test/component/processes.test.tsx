@@ -120,15 +120,22 @@ test('filter by name, argv or pid; Esc clears', async (t) => {
   assert.match(r.frame(), /gone/);
 });
 
-test('q quits through session.quit (once); d/p/P say "not available yet"', async (t) => {
+test('q quits through session.quit (once); d/p/P act on the selected process and say what happened', async (t) => {
   const s = new TestSession({ first: snapshot(1, family()) });
   const r = renderApp(s);
   t.after(() => r.cleanup());
   await tick();
+  const pid = s.snapshot()!.processes[0].pid;
   await r.press('d');
-  assert.match(r.lines().at(-1)!, /heap dump \(d\): not available yet/);
+  await tick();
+  assert.match(r.lines().at(-1)!, /heap dump 12 KB → \.\/out\/app\.\d+\.0001\.heap/);
+  await r.press('p');
+  await tick();
+  assert.match(r.lines().at(-1)!, /CPU profile: no perftop shim/);
   await r.press('P');
-  assert.match(r.lines().at(-1)!, /perf record \(P\): not available yet/);
+  await tick();
+  assert.match(r.lines().at(-1)!, /perf record of app \d+ started/);
+  assert.deepEqual(s.profiled, [{ what: 'heap', pid }, { what: 'cpu', pid }, { what: 'perf', pid }]);
   let exited = false;
   void r.instance.waitUntilExit().then(() => { exited = true; });
   await r.press('q', KEY.f10, 'q');

@@ -45,6 +45,8 @@ interface UiState {
   sort: AllocSort;
   selectedKey: string | null;
   detailTop: number;
+  /** Files view: the selected file (null follows the newest). */
+  fileIndex: number | null;
 }
 
 const SORTS: AllocSort[] = ['tree', 'live', 'rate'];
@@ -75,8 +77,10 @@ export function App({ session, theme, exitWithApp }: AppProps) {
   const [, setTick] = useState(0);
   const ui = useRef<UiState>({
     view: 'processes', expanded: new Set(), filter: '', filterEditing: false, help: false, menu: null,
-    inputMode: false, status: null, sort: 'tree', selectedKey: null, detailTop: 0,
+    inputMode: false, status: null, sort: 'tree', selectedKey: null, detailTop: 0, fileIndex: null,
   });
+  // Report lines per profile file (null while google-pprof / perf report runs).
+  const reports = useRef(new Map<string, string[] | null>());
   const lastIndex = useRef(0);
   const tops = useRef<Record<string, number>>({});
   const quitting = useRef(false);
@@ -109,6 +113,21 @@ export function App({ session, theme, exitWithApp }: AppProps) {
       say(r.message, r.ok ? 'ok' : 'fatal');
     } catch (e) {
       say(`${item.name} → ${menu.tid ?? menu.pid}: ${(e as Error).message}`, 'fatal');
+    }
+  }, [session, update, say]);
+
+  /** d / p / P on the selected process: a "…" line at once, the verified result when it is done. */
+  const profile = useCallback(async (what: 'heap dump' | 'CPU profile' | 'perf record', proc: ProcessInfo | undefined) => {
+    if (!proc) return say('no process selected', 'warn');
+    if (proc.exited) return say(`${what}: ${proc.comm} ${proc.pid} has exited`, 'warn');
+    const action = what === 'heap dump' ? session.heapDump : what === 'CPU profile' ? session.toggleCpuProfile : session.togglePerfRecord;
+    if (!action) return say(`${what}: not available in this session`, 'warn');
+    update({ status: { text: `${what}: ${proc.comm} ${proc.pid}…`, role: 'dim', t: Date.now() } });
+    try {
+      const r = await action.call(session, proc.pid);
+      say(r.message, r.ok ? 'ok' : 'warn');
+    } catch (e) {
+      say(`${what} ${proc.pid}: ${(e as Error).message}`, 'fatal');
     }
   }, [session, update, say]);
 
@@ -158,7 +177,14 @@ export function App({ session, theme, exitWithApp }: AppProps) {
       if (r) update({ selectedKey: r.key, detailTop: 0 });
     };
     const detail = s.view === 'signals';
+    const files = s.view === 'files' ? store.files.length : 0;
+    const fileAt = s.fileIndex ?? files - 1;
+    const selectFile = (i: number) => update({ fileIndex: Math.max(0, Math.min(files - 1, i)) });
     if (matches(Command.Quit, key)) quit();
+    else if (files > 0 && matches(Command.Up, key)) selectFile(fileAt - 1);
+    else if (files > 0 && matches(Command.Down, key)) selectFile(fileAt + 1);
+    else if (files > 0 && matches(Command.Home, key)) selectFile(0);
+    else if (files > 0 && matches(Command.End, key)) update({ fileIndex: null });
     else if (matches(Command.Help, key)) update({ help: true });
     else if (matches(Command.Up, key)) select(index - 1);
     else if (matches(Command.Down, key)) select(index + 1);
@@ -182,9 +208,9 @@ export function App({ session, theme, exitWithApp }: AppProps) {
     else if (matches(Command.Sort, key)) {
       if (s.view !== 'allocations') say('o sorts the allocations view (3)', 'dim');
       else update({ sort: SORTS[(SORTS.indexOf(s.sort) + 1) % SORTS.length] });
-    } else if (matches(Command.HeapDump, key)) say('heap dump (d): not available yet', 'warn');
-    else if (matches(Command.CpuProfile, key)) say('CPU profile (p): not available yet', 'warn');
-    else if (matches(Command.PerfRecord, key)) say('perf record (P): not available yet', 'warn');
+    } else if (matches(Command.HeapDump, key)) void profile('heap dump', row?.proc);
+    else if (matches(Command.CpuProfile, key)) void profile('CPU profile', row?.proc);
+    else if (matches(Command.PerfRecord, key)) void profile('perf record', row?.proc);
     else if (matches(Command.SignalMenu, key)) {
       if (!row) return say('no process selected', 'warn');
       update({ menu: { pid: row.proc.pid, tid: row.kind === 'thread' ? row.thread.tid : undefined, comm: row.proc.comm,
@@ -237,7 +263,23 @@ export function App({ session, theme, exitWithApp }: AppProps) {
     const detailTop = Math.max(0, Math.min(s.detailTop, lines.length - layout.main));
     ui.current.detailTop = detailTop;
     main = <SignalsView lines={lines} top={detailTop} height={layout.main} width={cols} />;
-  } else main = <FilesView files={store.files} height={layout.main} width={cols} />;
+  } else {
+    const files = store.files;
+    const fileIndex = Math.max(0, Math.min(s.fileIndex ?? files.length - 1, files.length - 1));
+    const chosen = files[fileIndex]?.file;
+    let report: string[] | null | undefined;
+    if (chosen && session.profileReport) {
+      if (!reports.current.has(chosen)) {
+        reports.current.set(chosen, null);
+        session.profileReport(chosen).then(
+          (lines) => reports.current.set(chosen, lines),
+          (e: unknown) => reports.current.set(chosen, [`report failed: ${(e as Error).message}`]),
+        ).finally(() => setTick((n) => n + 1));
+      }
+      report = reports.current.get(chosen);
+    }
+    main = <FilesView files={files} selected={fileIndex} report={report} outDir={session.outDir} height={layout.main} width={cols} />;
+  }
 
   return (
     <ThemeContext value={theme}>

@@ -1,0 +1,625 @@
+/*
+ * shim_control.c — the shim's control thread and profiling scope: CPU profiles and heap dumps on request, without a
+ * signal to the app and without a profiler preloaded into the whole tree.
+ *
+ *  - Control file: every image with PERFTOP_SESSION and PERFTOP_CTL_DIR (perftop's 0700 session directory) creates
+ *    $PERFTOP_CTL_DIR/perftop-<session>-<pid>-<gen>.ctl (layout and protocol: struct pt_ctl in perftop_segment.h;
+ *    without PERFTOP_CTL_DIR there is no control and no profiling) and a control thread named `perftop-ctl`, created
+ *    with every signal blocked (so it never takes one of the app's signals), that FUTEX_WAITs on req_seq.
+ *  - CPU profile: the thread dlopen()s libprofiler.so.0 and calls ProfilerStart(file) / ProfilerStop() (FIELD.md
+ *    "Building blocks": works late in a running process). No CPUPROFILE in the environment, no preload: children
+ *    never inherit the profiler through the environment (seed 000).
+ *  - Heap dump: HeapProfilerDump() through dlsym(RTLD_DEFAULT) when libtcmalloc is in the process; if the heap
+ *    profiler is not running, it is started first (prefix <out>/<comm>.<pid>).
+ *  - From start (PERFTOP_PROFILE_CPU / PERFTOP_PROFILE_HEAP = glob, PERFTOP_OUT = dir): the constructor starts
+ *    the profiler when this image's comm or basename(argv[0]) matches. The heap profiler needs libtcmalloc in the
+ *    image: perftop preloads it for a matching root, and the exec wrappers add it to LD_PRELOAD (after the shim)
+ *    for a matching exec target and remove it for any other (PERFTOP_TCMALLOC names the file).
+ *  - Exec: an image with a CPU profile stops it first (the file is complete instead of 0 bytes) and any armed
+ *    ITIMER_PROF is disarmed, so the new image cannot die of SIGPROF before it installs a handler (seed 000).
+ *  - Fork child (same image): it gets its own control file and thread. A heap profile is restarted at once in the
+ *    child handler (HeapProfilerStop + HeapProfilerStart(<out>/<comm>.<childpid>)), so the child's exit dump cannot
+ *    overwrite the parent's file (seed 001). A CPU profile's inherited file descriptor is pointed at /dev/null
+ *    first (so nothing the child flushes reaches the parent's file), then the child's control thread restarts it
+ *    under the child's own name.
+ *  - Last thread: the control thread is the process's too, so when every other thread has ended (the leader left
+ *    with pthread_exit, FIELD.md §5) it calls exit(0) itself, as glibc would have for the last thread.
+ * File names: <comm>.<pid>.<NNNN>.cpu.prof with NNNN the first free number from 0001 (4 digits, as gperftools
+ * numbers heap dumps: <comm>.<pid>.<NNNN>.heap).
+ */
+#include "shim_internal.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define PT_LIBPROFILER "libprofiler.so.0"
+#define PT_CTL_POLL_MS 200 /* how often the control thread checks whether it is the last thread */
+
+static struct pt_ctl *pt_ctl;
+static int pt_ctl_on;           /* this image has a session: control file + thread */
+static char pt_ctl_dir[256];    /* PERFTOP_CTL_DIR: perftop's private session directory */
+static char pt_ctl_session[80];
+static char pt_out[PT_CTL_PATH / 2]; /* PERFTOP_OUT */
+static char pt_cpu_glob[128], pt_heap_glob[128];
+static char pt_tcmalloc[256];   /* PERFTOP_TCMALLOC: the libtcmalloc path the exec wrappers add/remove */
+static int pt_child_restart_cpu; /* set in a fork child: the control thread restarts the CPU profile */
+
+/* Resolved once (never from a fork child handler, where dlsym would take the loader lock). */
+static struct {
+  int (*start)(const char *);
+  void (*stop)(void);
+} pt_prof;
+static struct {
+  void (*start)(const char *);
+  void (*stop)(void);
+  void (*dump)(const char *);
+  int (*running)(void);
+} pt_heap;
+
+/* ---- small helpers (no stdio, no allocation) ---- */
+static void pt_cpy(char *dst, size_t cap, const char *src) {
+  size_t i = 0;
+  for (; src && src[i] && i + 1 < cap; i++) dst[i] = src[i];
+  if (cap) dst[i] = 0;
+}
+
+static long pt_futex(uint32_t *word, int op, uint32_t val, const struct timespec *ts) {
+  return syscall(SYS_futex, word, op, val, ts, NULL, 0);
+}
+
+/* State fields under the state seqlock. */
+static void pt_state_begin(void) { __atomic_add_fetch(&pt_ctl->state_seq, 1, __ATOMIC_ACQ_REL); }
+static void pt_state_end(void) { __atomic_add_fetch(&pt_ctl->state_seq, 1, __ATOMIC_RELEASE); }
+
+static void pt_set_cpu(int on, const char *file, const char *msg) {
+  if (!pt_ctl) return;
+  pt_state_begin();
+  pt_ctl->cpu_on = (uint32_t)on;
+  if (file) pt_cpy(pt_ctl->cpu_file, sizeof pt_ctl->cpu_file, file);
+  if (msg) pt_cpy(pt_ctl->state_msg, sizeof pt_ctl->state_msg, msg);
+  pt_state_end();
+}
+
+static void pt_set_heap(int on, const char *prefix, const char *msg) {
+  if (!pt_ctl) return;
+  pt_state_begin();
+  pt_ctl->heap_on = (uint32_t)on;
+  pt_ctl->tcmalloc = pt_heap.dump != NULL;
+  if (prefix) pt_cpy(pt_ctl->heap_prefix, sizeof pt_ctl->heap_prefix, prefix);
+  if (msg) pt_cpy(pt_ctl->state_msg, sizeof pt_ctl->state_msg, msg);
+  pt_state_end();
+}
+
+/* The process's comm: the leader's (/proc/self is the thread group), not the calling thread's (prctl would name the
+ * control thread). */
+static void pt_proc_comm(char comm[17]) {
+  memset(comm, 0, 17);
+  int fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd >= 0 ? read(fd, comm, 16) : -1;
+  if (fd >= 0) close(fd);
+  if (n <= 0) {
+    prctl(PR_GET_NAME, comm, 0, 0, 0);
+    return;
+  }
+  comm[n] = 0;
+  if (n > 0 && comm[n - 1] == '\n') comm[n - 1] = 0;
+}
+
+/* comm as a file-name part: [A-Za-z0-9._+-], anything else '_'. */
+static void pt_safe_comm(char out[17]) {
+  char comm[17];
+  pt_proc_comm(comm);
+  size_t i = 0;
+  for (; comm[i] && i < 16; i++) {
+    char c = comm[i];
+    int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+             c == '+' || c == '-';
+    out[i] = ok ? c : '_';
+  }
+  out[i] = 0;
+  if (i == 0 || (i == 1 && out[0] == '.')) pt_cpy(out, 17, "proc");
+}
+
+/* <dir>/<comm>.<pid> */
+static int pt_prefix(char *out, size_t cap, const char *dir) {
+  char comm[17];
+  pt_safe_comm(comm);
+  struct pt_buf b = {out, cap, 0};
+  pt_puts(&b, dir);
+  pt_puts(&b, "/");
+  pt_puts(&b, comm);
+  pt_puts(&b, ".");
+  pt_putu(&b, (unsigned long long)getpid());
+  return b.len + 1 < cap;
+}
+
+/* <dir>/<comm>.<pid>.<NNNN>.<suffix>, the first NNNN >= 0001 whose file does not exist. */
+static int pt_next_name(char *out, size_t cap, const char *dir, const char *suffix) {
+  char prefix[PT_CTL_PATH];
+  if (!pt_prefix(prefix, sizeof prefix, dir)) return 0;
+  for (unsigned n = 1; n <= 9999; n++) {
+    struct pt_buf b = {out, cap, 0};
+    pt_puts(&b, prefix);
+    pt_puts(&b, n < 1000 ? (n < 100 ? (n < 10 ? ".000" : ".00") : ".0") : ".");
+    pt_putu(&b, n);
+    pt_puts(&b, ".");
+    pt_puts(&b, suffix);
+    if (b.len + 1 >= cap) return 0;
+    if (access(out, F_OK) != 0 && errno == ENOENT) return 1;
+  }
+  return 0;
+}
+
+static int pt_glob_match(const char *glob, const char *name) {
+  if (!glob[0] || !name || !name[0]) return 0;
+  struct pt_guard g;
+  pt_guard_enter(&g);
+  int ok = fnmatch(glob, name, 0) == 0;
+  pt_guard_leave(&g);
+  return ok;
+}
+
+static const char *pt_base(const char *path) {
+  const char *s = path ? strrchr(path, '/') : NULL;
+  return s ? s + 1 : path;
+}
+
+/* comm (as the kernel sets it from the exec'd file name: basename, 15 bytes) or basename(argv[0]). */
+static int pt_target_matches(const char *glob, const char *path, const char *argv0) {
+  char comm[16];
+  pt_cpy(comm, sizeof comm, pt_base(path));
+  return pt_glob_match(glob, comm) || pt_glob_match(glob, pt_base(argv0));
+}
+
+static int pt_self_matches(const char *glob, const char *argv0) {
+  char comm[17] = {0};
+  prctl(PR_GET_NAME, comm, 0, 0, 0);
+  return pt_glob_match(glob, comm) || pt_glob_match(glob, pt_base(argv0));
+}
+
+/* ---- profiler libraries ---- */
+static int pt_load_profiler(char *err, size_t cap) {
+  if (pt_prof.start) return 1;
+  void *h = dlopen(PT_LIBPROFILER, RTLD_NOW | RTLD_GLOBAL);
+  if (!h) {
+    struct pt_buf b = {err, cap, 0};
+    pt_puts(&b, "cannot load " PT_LIBPROFILER " (apt-get install libgoogle-perftools4): ");
+    const char *e = dlerror();
+    pt_puts(&b, e ? e : "?");
+    return 0;
+  }
+  void (*stop)(void) = (void (*)(void))dlsym(h, "ProfilerStop");
+  int (*start)(const char *) = (int (*)(const char *))dlsym(h, "ProfilerStart");
+  if (!start || !stop) {
+    pt_cpy(err, cap, PT_LIBPROFILER " has no ProfilerStart/ProfilerStop");
+    return 0;
+  }
+  pt_prof.stop = stop;
+  __atomic_store_n(&pt_prof.start, start, __ATOMIC_RELEASE);
+  return 1;
+}
+
+static void pt_resolve_heap(void) {
+  if (pt_heap.dump) return;
+  pt_heap.start = (void (*)(const char *))dlsym(RTLD_DEFAULT, "HeapProfilerStart");
+  pt_heap.stop = (void (*)(void))dlsym(RTLD_DEFAULT, "HeapProfilerStop");
+  pt_heap.running = (int (*)(void))dlsym(RTLD_DEFAULT, "IsHeapProfilerRunning");
+  void (*dump)(const char *) = (void (*)(const char *))dlsym(RTLD_DEFAULT, "HeapProfilerDump");
+  if (pt_heap.start && pt_heap.stop && pt_heap.running) pt_heap.dump = dump;
+}
+
+/* Start a CPU profile into <dir>/<comm>.<pid>.<NNNN>.cpu.prof; returns 1 and the file, or 0 and why not. */
+static int pt_cpu_start(const char *dir, char *file, size_t fcap, char *err, size_t ecap) {
+  if (pt_ctl && pt_ctl->cpu_on) {
+    pt_cpy(err, ecap, "a CPU profile is already running");
+    return 0;
+  }
+  if (!dir[0] || dir[0] != '/') {
+    pt_cpy(err, ecap, "the output directory must be an absolute path");
+    return 0;
+  }
+  if (!pt_load_profiler(err, ecap)) return 0;
+  if (!pt_next_name(file, fcap, dir, "cpu.prof")) {
+    pt_cpy(err, ecap, "no free file name in the output directory");
+    return 0;
+  }
+  if (!pt_prof.start(file)) {
+    struct pt_buf b = {err, ecap, 0};
+    pt_puts(&b, "ProfilerStart failed for ");
+    pt_puts(&b, file);
+    return 0;
+  }
+  pt_set_cpu(1, file, "");
+  return 1;
+}
+
+static void pt_cpu_stop(void) {
+  if (!pt_ctl || !pt_ctl->cpu_on || !pt_prof.stop) return;
+  pt_prof.stop();
+  pt_set_cpu(0, NULL, NULL);
+}
+
+static int pt_heap_start(const char *dir, char *prefix, size_t cap, char *err, size_t ecap) {
+  pt_resolve_heap();
+  if (!pt_heap.dump) {
+    pt_cpy(err, ecap, "libtcmalloc is not loaded in this process");
+    return 0;
+  }
+  if (!dir[0] || dir[0] != '/' || !pt_prefix(prefix, cap, dir)) {
+    pt_cpy(err, ecap, "the output directory must be an absolute path");
+    return 0;
+  }
+  pt_heap.start(prefix);
+  pt_set_heap(1, prefix, "");
+  return 1;
+}
+
+/* ---- commands ---- */
+static void pt_ack(uint32_t seq, int status, const char *msg, const char *file) {
+  pt_cpy(pt_ctl->ack_msg, sizeof pt_ctl->ack_msg, msg);
+  pt_cpy(pt_ctl->ack_file, sizeof pt_ctl->ack_file, file);
+  __atomic_store_n(&pt_ctl->ack_status, status, __ATOMIC_RELAXED);
+  __atomic_store_n(&pt_ctl->ack_seq, seq, __ATOMIC_RELEASE);
+}
+
+static void pt_run(uint32_t seq) {
+  uint32_t cmd = __atomic_load_n(&pt_ctl->req_cmd, __ATOMIC_ACQUIRE);
+  char arg[PT_CTL_PATH], file[PT_CTL_PATH], err[PT_CTL_MSG];
+  memcpy(arg, pt_ctl->req_arg, sizeof arg);
+  arg[sizeof arg - 1] = 0;
+  file[0] = err[0] = 0;
+  switch (cmd) {
+    case PT_CMD_CPU_START:
+      if (pt_cpu_start(arg, file, sizeof file, err, sizeof err))
+        pt_ack(seq, PT_ACK_OK, "", file);
+      else
+        pt_ack(seq, pt_prof.start ? PT_ACK_FAIL : PT_ACK_UNAVAILABLE, err, "");
+      return;
+    case PT_CMD_CPU_STOP:
+      if (!pt_ctl->cpu_on) {
+        pt_ack(seq, PT_ACK_FAIL, "no CPU profile is running", "");
+        return;
+      }
+      pt_cpy(file, sizeof file, pt_ctl->cpu_file);
+      pt_cpu_stop();
+      pt_ack(seq, PT_ACK_OK, "", file);
+      return;
+    case PT_CMD_HEAP_DUMP: {
+      pt_resolve_heap();
+      if (!pt_heap.dump) {
+        pt_ack(seq, PT_ACK_UNAVAILABLE, "libtcmalloc is not loaded in this process", "");
+        return;
+      }
+      const char *note = "";
+      if (!pt_heap.running()) {
+        if (!pt_heap_start(arg, file, sizeof file, err, sizeof err)) {
+          pt_ack(seq, PT_ACK_FAIL, err, "");
+          return;
+        }
+        note = "started";
+      } else {
+        pt_cpy(file, sizeof file, pt_ctl->heap_on ? pt_ctl->heap_prefix : "");
+      }
+      pt_heap.dump("perftop");
+      pt_ack(seq, PT_ACK_OK, note, file);
+      return;
+    }
+    default:
+      pt_ack(seq, PT_ACK_FAIL, "unknown command", "");
+  }
+}
+
+/* /proc/self/stat of the leader: alone when 1 thread is left, or 2 with a zombie leader (it left first).
+ * *leader_gone is set when the leader is a zombie: only then can the others end before us. */
+static int pt_last_thread(int *leader_gone) {
+  char buf[1024];
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  char *p = strrchr(buf, ')');
+  if (!p || p[1] != ' ') return 0;
+  char state = p[2];
+  *leader_gone = state == 'Z';
+  /* num_threads is field 20; field 3 (state) is the first after ") ". */
+  int field = 3;
+  for (p += 2; *p && field < 20; p++)
+    if (*p == ' ') field++;
+  long threads = strtol(p, NULL, 10);
+  return threads == 1 || (threads == 2 && state == 'Z');
+}
+
+static void *pt_ctl_main(void *unused) {
+  prctl(PR_SET_NAME, "perftop-ctl", 0, 0, 0);
+  pt_thread_uncounted();
+  if (pt_child_restart_cpu) {
+    pt_child_restart_cpu = 0;
+    if (pt_prof.stop) pt_prof.stop(); /* its inherited fd points at /dev/null now */
+    char file[PT_CTL_PATH], err[PT_CTL_MSG];
+    pt_set_cpu(0, NULL, NULL);
+    if (!pt_cpu_start(pt_out, file, sizeof file, err, sizeof err)) pt_set_cpu(0, NULL, err);
+  }
+  uint32_t handled = __atomic_load_n(&pt_ctl->ack_seq, __ATOMIC_ACQUIRE);
+  int leader_gone = 0;
+  for (;;) {
+    uint32_t seq = __atomic_load_n(&pt_ctl->req_seq, __ATOMIC_ACQUIRE);
+    if (seq != handled) {
+      pt_run(seq);
+      handled = seq;
+      continue;
+    }
+    /* While the leader lives we cannot be the last thread: check rarely. Once it has left (FIELD.md §5), check
+     * every millisecond, so the process ends as soon as its last own thread does, as it would without us. */
+    struct timespec ts = {0, leader_gone ? 1000000L : PT_CTL_POLL_MS * 1000000L};
+    pt_futex(&pt_ctl->req_seq, FUTEX_WAIT, seq, &ts);
+    if (pt_last_thread(&leader_gone)) exit(0);
+  }
+  return NULL;
+}
+
+static void pt_start_thread(void) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 512 * 1024);
+  /* The new thread inherits this mask: every signal blocked, for its whole life. */
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  pthread_t t;
+  struct pt_guard g;
+  pt_guard_enter(&g);
+  pthread_create(&t, &attr, pt_ctl_main, NULL);
+  pt_guard_leave(&g);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&attr);
+}
+
+static struct pt_ctl *pt_create_ctl(void) {
+  char path[512];
+  pid_t pid = getpid();
+  for (unsigned gen = 0; gen < 4096; gen++) {
+    struct pt_buf b = {path, sizeof path, 0};
+    pt_puts(&b, pt_ctl_dir);
+    pt_puts(&b, "/perftop-");
+    pt_puts(&b, pt_ctl_session);
+    pt_puts(&b, "-");
+    pt_putu(&b, (unsigned long long)pid);
+    pt_puts(&b, "-");
+    pt_putu(&b, gen);
+    pt_puts(&b, ".ctl");
+    if (b.len + 1 >= sizeof path) return NULL;
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      if (errno == EEXIST) continue;
+      return NULL;
+    }
+    fchmod(fd, 0600);
+    if (ftruncate(fd, sizeof(struct pt_ctl)) != 0) {
+      close(fd);
+      unlink(path);
+      return NULL;
+    }
+    void *m = mmap(NULL, sizeof(struct pt_ctl), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) {
+      unlink(path);
+      return NULL;
+    }
+    struct pt_ctl *c = m;
+    c->version = PT_CTL_VERSION;
+    c->size = sizeof(struct pt_ctl);
+    c->pid = pid;
+    c->gen = gen;
+    prctl(PR_GET_NAME, c->comm, 0, 0, 0);
+    __atomic_store_n(&c->magic, PT_CTL_MAGIC, __ATOMIC_RELEASE);
+    return c;
+  }
+  return NULL;
+}
+
+static void pt_env_copy(char *dst, size_t cap, const char *name) {
+  const char *v = getenv(name);
+  if (v && strlen(v) < cap) pt_cpy(dst, cap, v);
+  else dst[0] = 0;
+}
+
+/* Constructor part (after the segment exists, so the profiler's sigaction/setitimer land in its history). */
+void pt_ctl_init(const char *session, int argc, char **argv) {
+  const char *dir = getenv("PERFTOP_CTL_DIR");
+  if (!dir || dir[0] != '/' || strlen(dir) >= sizeof pt_ctl_dir || strlen(session) >= sizeof pt_ctl_session) return;
+  pt_cpy(pt_ctl_dir, sizeof pt_ctl_dir, dir);
+  pt_cpy(pt_ctl_session, sizeof pt_ctl_session, session);
+  pt_env_copy(pt_out, sizeof pt_out, "PERFTOP_OUT");
+  pt_env_copy(pt_cpu_glob, sizeof pt_cpu_glob, "PERFTOP_PROFILE_CPU");
+  pt_env_copy(pt_heap_glob, sizeof pt_heap_glob, "PERFTOP_PROFILE_HEAP");
+  pt_env_copy(pt_tcmalloc, sizeof pt_tcmalloc, "PERFTOP_TCMALLOC");
+  pt_ctl = pt_create_ctl();
+  if (!pt_ctl) return;
+  pt_ctl_on = 1;
+  const char *argv0 = argc > 0 && argv ? argv[0] : NULL;
+  char file[PT_CTL_PATH], err[PT_CTL_MSG];
+  if (pt_heap_glob[0] && pt_self_matches(pt_heap_glob, argv0)) {
+    if (!pt_heap_start(pt_out, file, sizeof file, err, sizeof err)) {
+      struct pt_buf b = {file, sizeof file, 0};
+      pt_puts(&b, "--profile-heap: ");
+      pt_puts(&b, err);
+      pt_set_heap(0, NULL, file);
+    }
+  } else {
+    pt_resolve_heap();
+    pt_set_heap(0, NULL, NULL);
+  }
+  if (pt_cpu_glob[0] && pt_self_matches(pt_cpu_glob, argv0)) {
+    if (!pt_cpu_start(pt_out, file, sizeof file, err, sizeof err)) {
+      struct pt_buf b = {file, sizeof file, 0};
+      pt_puts(&b, "--profile-cpu: ");
+      pt_puts(&b, err);
+      pt_set_cpu(0, NULL, file);
+    }
+  }
+  pt_start_thread();
+}
+
+/* Point every descriptor open on `path` at /dev/null (raw syscalls: this runs in a fork child handler). */
+static void pt_blind_fd(const char *path) {
+  int dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return;
+  int null = -1;
+  char buf[4096];
+  for (;;) {
+    long n = syscall(SYS_getdents64, dfd, buf, sizeof buf);
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      struct {
+        uint64_t ino;
+        int64_t off;
+        unsigned short reclen;
+        unsigned char type;
+        char name[];
+      } *d = (void *)(buf + off);
+      off += d->reclen;
+      if (d->name[0] < '0' || d->name[0] > '9') continue;
+      int fd = (int)strtol(d->name, NULL, 10);
+      if (fd == dfd) continue;
+      char link[64], target[PT_CTL_PATH];
+      struct pt_buf b = {link, sizeof link, 0};
+      pt_puts(&b, "/proc/self/fd/");
+      pt_puts(&b, d->name);
+      ssize_t len = readlink(link, target, sizeof target - 1);
+      if (len <= 0) continue;
+      target[len] = 0;
+      if (strcmp(target, path) != 0) continue;
+      if (null < 0) null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+      if (null >= 0) dup3(null, fd, 0);
+    }
+  }
+  if (null >= 0) close(null);
+  close(dfd);
+}
+
+/* Fork child handler part: own control file and thread; own heap/CPU profile (see the file comment). */
+void pt_ctl_child(void) {
+  if (!pt_ctl_on) return;
+  struct pt_ctl *parent = pt_ctl;
+  int cpu = parent && parent->cpu_on, heap = parent && parent->heap_on;
+  char cpu_file[PT_CTL_PATH];
+  pt_cpy(cpu_file, sizeof cpu_file, parent ? parent->cpu_file : "");
+  pt_ctl = pt_create_ctl();
+  if (parent) munmap(parent, sizeof(struct pt_ctl)); /* the parent's; never written by the child */
+  if (!pt_ctl) {
+    pt_ctl_on = 0;
+    return;
+  }
+  if (heap && pt_heap.dump) {
+    char prefix[PT_CTL_PATH];
+    pt_heap.stop();
+    if (pt_out[0] && pt_prefix(prefix, sizeof prefix, pt_out)) {
+      pt_heap.start(prefix);
+      pt_set_heap(1, prefix, "");
+    } else {
+      pt_set_heap(0, NULL, "heap profile stopped in the fork child: no output directory");
+    }
+  } else {
+    pt_set_heap(0, NULL, NULL);
+  }
+  if (cpu) {
+    if (cpu_file[0]) pt_blind_fd(cpu_file);
+    pt_set_cpu(1, cpu_file, "");
+    pt_child_restart_cpu = 1;
+  }
+  pt_start_thread();
+}
+
+/* ---- exec ---- */
+void pt_ctl_exec_prepare(struct pt_exec_save *save) {
+  save->timer_saved = 0;
+  /* Not in a vfork child (another pid sharing our memory, no fork handlers run): stopping there would stop the
+   * parent's profiler; a vfork child has no interval timer of its own anyway. */
+  if (pt_ctl && pt_ctl->pid != getpid()) return;
+  if (pt_ctl && pt_ctl->cpu_on) pt_cpu_stop(); /* the profile is complete on disk before the image goes */
+  /* Only a timer about to fire is the seed-000 race (profilers tick every few ms; the new image needs a few ms of
+   * CPU to install a handler). One whose next expiry is a second or more of CPU away is the app's own business and
+   * survives exec, as the kernel intends. */
+  struct itimerval cur, off;
+  if (getitimer(ITIMER_PROF, &cur) == 0 && (cur.it_value.tv_sec || cur.it_value.tv_usec) && cur.it_value.tv_sec < 1) {
+    memset(&off, 0, sizeof off);
+    if (pt_real.setitimer && pt_real.setitimer(ITIMER_PROF, &off, NULL) == 0) {
+      save->timer = cur;
+      save->timer_saved = 1;
+      pt_hist_add(PT_K_SETITIMER, SIGPROF, "armed", "disarmed", 0, (void *)pt_ctl_exec_prepare,
+                  "ITIMER_PROF (perftop: disarmed before exec)");
+    }
+  }
+}
+
+void pt_ctl_exec_failed(struct pt_exec_save *save) {
+  if (save->timer_saved && pt_real.setitimer) pt_real.setitimer(ITIMER_PROF, &save->timer, NULL);
+}
+
+size_t pt_env_count(char *const envp[]) {
+  size_t n = 0;
+  while (envp && envp[n]) n++;
+  return n;
+}
+
+/* LD_PRELOAD for the exec target: libtcmalloc right after the shim when the target matches --profile-heap, removed
+ * otherwise. Returns envp itself when nothing changes, else `vec` (cap >= count + 1) pointing into `buf`. */
+char *const *pt_ctl_exec_env(const char *path, char *const argv[], char *const envp[], char **vec, size_t cap,
+                             char *buf, size_t bufcap) {
+  if (!pt_heap_glob[0] || !pt_tcmalloc[0] || !envp) return envp;
+  size_t n = pt_env_count(envp), at = n;
+  for (size_t i = 0; i < n; i++)
+    if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) at = i;
+  if (at == n || n + 1 > cap) return envp;
+  int want = pt_target_matches(pt_heap_glob, path, argv ? argv[0] : NULL);
+  struct pt_buf b = {buf, bufcap, 0};
+  pt_puts(&b, "LD_PRELOAD=");
+  const char *p = envp[at] + 11;
+  int first = 1, changed = 0, added = 0;
+  while (*p) {
+    while (*p == ':' || *p == ' ') p++;
+    if (!*p) break;
+    const char *e = p;
+    while (*e && *e != ':' && *e != ' ') e++;
+    size_t len = (size_t)(e - p);
+    char item[512];
+    if (len >= sizeof item) return envp;
+    memcpy(item, p, len);
+    item[len] = 0;
+    p = e;
+    if (strcmp(item, pt_tcmalloc) == 0) {
+      if (!want || added) {
+        changed = 1;
+        continue;
+      }
+      added = 1;
+    }
+    if (!first) pt_puts(&b, ":");
+    pt_puts(&b, item);
+    first = 0;
+    if (want && !added && strcmp(pt_base(item), "libperftop.so") == 0) {
+      pt_puts(&b, ":");
+      pt_puts(&b, pt_tcmalloc);
+      added = changed = 1;
+    }
+  }
+  if (!changed || b.len + 1 >= bufcap) return envp;
+  for (size_t i = 0; i < n; i++) vec[i] = i == at ? buf : envp[i];
+  vec[n] = NULL;
+  return vec;
+}

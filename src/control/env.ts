@@ -1,0 +1,56 @@
+// The environment for --profile-cpu / --profile-heap (read by native/shim_control.c), and the root's preload.
+// Scoping is per exec image: perftop decides for the root here (it knows the command before it runs); the shim's
+// exec wrappers decide for every later image. Nothing here puts CPUPROFILE/HEAPPROFILE or libprofiler in the
+// environment: a profiler inherited through the environment is what kills and overwrites in seeds 000-002.
+import { existsSync } from 'node:fs';
+import { matchesImage } from './match.js';
+
+const TCMALLOC_CANDIDATES = [
+  '/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4',
+  '/usr/lib/aarch64-linux-gnu/libtcmalloc.so.4',
+  '/usr/lib64/libtcmalloc.so.4',
+  '/usr/lib/libtcmalloc.so.4',
+];
+
+export function findTcmalloc(candidates = TCMALLOC_CANDIDATES): string | null {
+  return candidates.find((p) => existsSync(p)) ?? null;
+}
+
+export interface ProfilingEnvOptions {
+  cpuMatch: string | null;
+  heapMatch: string | null;
+  /** Absolute --out directory. */
+  out: string;
+  /** perftop's private session directory: the shim's control files go there (PERFTOP_CTL_DIR). */
+  ctlDir: string;
+  tcmalloc: string | null;
+  /** The root's resolved executable and argv[0]. */
+  rootPath: string;
+  rootArgv0: string;
+  /** The shim is loaded only to control and profile (--no-alloc with --profile-*). */
+  noCount?: boolean;
+}
+
+/** Adds the shim's profiling variables to `env` (returned, not modified) and, when the root matches
+ * --profile-heap, libtcmalloc right after the shim in LD_PRELOAD. */
+export function profilingEnv(env: Record<string, string>, o: ProfilingEnvOptions): Record<string, string> {
+  const out = { ...env };
+  for (const k of ['PERFTOP_PROFILE_CPU', 'PERFTOP_PROFILE_HEAP', 'PERFTOP_OUT', 'PERFTOP_TCMALLOC', 'PERFTOP_NO_COUNT']) delete out[k];
+  out.PERFTOP_CTL_DIR = o.ctlDir;
+  out.PERFTOP_OUT = o.out;
+  if (o.noCount) out.PERFTOP_NO_COUNT = '1';
+  if (o.cpuMatch) out.PERFTOP_PROFILE_CPU = o.cpuMatch;
+  if (o.heapMatch) {
+    out.PERFTOP_PROFILE_HEAP = o.heapMatch;
+    if (o.tcmalloc) {
+      out.PERFTOP_TCMALLOC = o.tcmalloc;
+      const list = (out.LD_PRELOAD ?? '').split(/[: ]+/).filter((s) => s !== '' && s !== o.tcmalloc);
+      if (matchesImage(o.heapMatch, o.rootPath, o.rootArgv0)) {
+        const at = list.findIndex((s) => s.endsWith('/libperftop.so'));
+        list.splice(at + 1, 0, o.tcmalloc); // after the shim: the shim counts through tcmalloc
+      }
+      if (list.length) out.LD_PRELOAD = list.join(':');
+    }
+  }
+  return out;
+}

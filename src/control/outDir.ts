@@ -1,0 +1,36 @@
+// --out DIR: where profiles go. Default ./perftop-YYYYmmdd-HHMMSS/ (the time perftop started), created 0700 the
+// first time something is written there and never before: a run that profiles nothing leaves no directory.
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defaultOutName } from './names.js';
+
+export class OutDir {
+  /** Absolute path (the shim needs absolute file names: the app may chdir). */
+  readonly path: string;
+  private made = false;
+
+  constructor(out: string | null, startedAt: Date = new Date(), cwd: string = process.cwd()) {
+    this.path = resolve(cwd, out ?? defaultOutName(startedAt));
+  }
+
+  /** Creates the directory (0700) if needed; returns its path or throws with a one-line reason. An existing
+   * directory (a user's --out) keeps its mode. */
+  ensure(): string {
+    if (this.made) return this.path;
+    if (!existsSync(this.path)) {
+      try {
+        mkdirSync(this.path, { recursive: true, mode: 0o700 });
+        chmodSync(this.path, 0o700); // mkdir's mode passes through the umask
+      } catch (err) {
+        throw new Error(`cannot create ${this.path}: ${(err as Error).message}`);
+      }
+    }
+    if (!statSync(this.path).isDirectory()) throw new Error(`${this.path} is not a directory`);
+    this.made = true;
+    return this.path;
+  }
+
+  get exists(): boolean {
+    return this.made;
+  }
+}

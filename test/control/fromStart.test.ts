@@ -1,0 +1,69 @@
+// --profile-heap / --profile-cpu through the real bin/perftop --json: profilers only in the matching exec images,
+// their own files for fork-only children (seed 001), and no SIGPROF death across exec (seed 000).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parsePprofText } from '../../src/control/index.js';
+import { endRunning, runPerftop } from '../e2e/helpers.js';
+import { box, buildAll, fixture, ROOT } from './helpers.js';
+
+before(() => {
+  buildAll();
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+});
+after(() => endRunning());
+
+function pprof(exe: string, file: string) {
+  return parsePprofText(execFileSync('google-pprof', ['--text', exe, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+}
+
+function dumps(run: { snapshots: Array<{ events: Array<{ kind: string; file?: string; pid: number }> }> }) {
+  return run.snapshots.flatMap((s) => s.events).filter((e) => e.kind === 'dump');
+}
+
+test('--profile-heap on a fork-without-exec app: parent and child each get their own heap file', async (t) => {
+  const b = box(t);
+  const run = await runPerftop(['--json', '-i', '0.3', '--out', b.out, '--profile-heap=heapfork', '--', fixture('heapfork'), '1']);
+  assert.equal(run.status, 0, run.stderr);
+  const m = /parent (\d+) child (\d+)/.exec(run.stderr);
+  assert.ok(m, run.stderr);
+  const [parent, child] = [Number(m[1]), Number(m[2])];
+  const files = readdirSync(b.out).sort();
+  assert.deepEqual(files, [`heapfork.${parent}.0001.heap`, `heapfork.${child}.0001.heap`].sort());
+  // The child's profile has only what the child allocated (2 MB in child_alloc), not the parent's 4 MB.
+  const p = pprof(fixture('heapfork'), join(b.out, `heapfork.${parent}.0001.heap`));
+  const c = pprof(fixture('heapfork'), join(b.out, `heapfork.${child}.0001.heap`));
+  assert.match(p.total, /Total: 4\.0 MB/);
+  assert.equal(p.top[0].what, 'parent_alloc');
+  assert.match(c.total, /Total: 2\.0 MB/);
+  assert.equal(c.top[0].what, 'child_alloc');
+  // Both announced in the snapshots, and the processes reported as heap-profiled by gperftools while they ran.
+  assert.deepEqual(dumps(run).map((e) => e.pid).sort(), [parent, child].sort());
+  const seen = run.snapshots.flatMap((s) => s.processes).filter((x) => x.pid === parent && !x.exited);
+  assert.ok(seen.some((x) => x.profiling.heap === 'on' && x.profiling.backend === 'gperftools'), JSON.stringify(seen.map((x) => x.profiling)));
+  // The shim's control thread is perftop's: never listed as one of the app's threads.
+  assert.ok(run.snapshots.flatMap((s) => s.processes).every((x) => x.threads.every((th) => th.comm !== 'perftop-ctl')));
+});
+
+test('--profile-cpu on a launcher that execs: nothing dies, only the matching image gets a profile', async (t) => {
+  const b = box(t);
+  const run = await runPerftop(['--json', '-i', '0.3', '--out', b.out, '--profile-cpu=busy', '--', fixture('launcher'), fixture('busy'), '1']);
+  assert.equal(run.status, 0, run.stderr);
+  const pid = Number(/ready (\d+)/.exec(run.stderr)![1]);
+  assert.deepEqual(readdirSync(b.out), [`busy.${pid}.0001.cpu.prof`]);
+  const rep = pprof(fixture('busy'), join(b.out, `busy.${pid}.0001.cpu.prof`));
+  assert.equal(rep.top[0].what, 'burn_cpu');
+  assert.deepEqual(dumps(run).map((e) => e.file), [join(b.out, `busy.${pid}.0001.cpu.prof`)]);
+});
+
+test('--profile-cpu on the launcher itself: its profile is complete and the exec\'d image is not killed by SIGPROF', async (t) => {
+  const b = box(t);
+  const run = await runPerftop(['--json', '-i', '0.3', '--out', b.out, '--profile-cpu=launcher', '--', fixture('launcher'), fixture('busy'), '0.5']);
+  assert.equal(run.status, 0, run.stderr); // seed 000 would be 155 (SIGPROF)
+  const pid = Number(/ready (\d+)/.exec(run.stderr)![1]);
+  assert.deepEqual(readdirSync(b.out), [`launcher.${pid}.0001.cpu.prof`]);
+  const rep = pprof(fixture('launcher'), join(b.out, `launcher.${pid}.0001.cpu.prof`));
+  assert.match(rep.total, /Total: [1-9]\d* samples/); // written at the exec, not a 0-byte file
+});

@@ -1,0 +1,137 @@
+// Pure parts of src/control, on recorded tool output and made-up names.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  defaultOutName, globMatch, matchesImage, newestHeapDump, OutDir, parseControlName, parsePerfReport, parsePprofText,
+  parseProfileName, profilingEnv, reportLines, safeComm,
+} from '../../src/control/index.js';
+import { withoutControlThreads } from '../../src/control/hideControl.js';
+import type { ProbeResult } from '../../src/probe/types.js';
+
+test('MATCH globs as fnmatch: *, ?, classes, negation, escapes; against comm (15 bytes) or basename(argv0)', () => {
+  assert.ok(globMatch('busy', 'busy'));
+  assert.ok(!globMatch('busy', 'busybox'));
+  assert.ok(globMatch('bu*', 'busybox'));
+  assert.ok(globMatch('b?sy', 'busy'));
+  assert.ok(globMatch('[ab]pp', 'app'));
+  assert.ok(!globMatch('[!a]pp', 'app'));
+  assert.ok(globMatch('a\\*', 'a*'));
+  assert.ok(!globMatch('a\\*', 'ab'));
+  assert.ok(globMatch('x.y', 'x.y') && !globMatch('x.y', 'xzy'));
+  assert.ok(matchesImage('python3', '/usr/bin/python3', 'python3'));
+  assert.ok(matchesImage('a-very-long-nam', '/opt/a-very-long-name-indeed', 'x')); // comm is cut to 15
+  assert.ok(matchesImage('tool', '/usr/bin/env', '/opt/tool')); // argv[0]'s basename
+  assert.ok(!matchesImage('tool', '/usr/bin/env', 'env'));
+});
+
+test('profile file names: parse, safe comm, the newest heap dump, control files, default --out', () => {
+  assert.deepEqual(parseProfileName('app.4242.0001.heap'), { comm: 'app', pid: 4242, n: 1, kind: 'heap' });
+  assert.deepEqual(parseProfileName('my.app.7.0012.cpu.prof'), { comm: 'my.app', pid: 7, n: 12, kind: 'cpu' });
+  assert.deepEqual(parseProfileName('app.4242.perf.data'), { comm: 'app', pid: 4242, n: null, kind: 'perf' });
+  assert.equal(parseProfileName('app.4242.perf.data.old'), null);
+  assert.equal(parseProfileName('app.4242.1.heap'), null); // gperftools' numbering has 4 digits
+  assert.equal(safeComm('kworker/0:1 x'), 'kworker_0_1_x');
+  assert.equal(safeComm(''), 'proc');
+  assert.equal(newestHeapDump(['a.1.0001.heap', 'a.1.0010.heap', 'a.1.0002.heap', 'a.12.0099.heap', 'a.1.0003.heap.tmp'], 'a.1'), 'a.1.0010.heap');
+  assert.equal(newestHeapDump(['b.1.0001.heap'], 'a.1'), null);
+  assert.deepEqual(parseControlName('perftop-42x0abc12-4243-1.ctl'), { session: '42x0abc12', pid: 4243, gen: 1 });
+  assert.equal(parseControlName('perftop-42x0abc12-4243-1'), null); // a segment, not a control file
+  assert.equal(defaultOutName(new Date(2025, 0, 2, 3, 4, 5)), 'perftop-20250102-030405');
+});
+
+test('--out is created 0700 on first use only', (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'ptctl-pure-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  const out = new OutDir('deep/out', new Date(), base);
+  assert.equal(out.path, join(base, 'deep/out'));
+  assert.equal(existsSync(out.path), false);
+  const old = process.umask(0o022);
+  try {
+    assert.equal(out.ensure(), out.path);
+  } finally {
+    process.umask(old);
+  }
+  assert.equal(statSync(out.path).mode & 0o777, 0o700);
+  const dflt = new OutDir(null, new Date(2025, 5, 6, 7, 8, 9), base);
+  assert.equal(dflt.path, join(base, 'perftop-20250606-070809'));
+  assert.equal(existsSync(dflt.path), false);
+});
+
+const PPROF = `Using local file ./busy.
+Using local file busy.31023.0001.cpu.prof.
+Total: 97 samples
+      90  92.8%  92.8%       97 100.0% burn_cpu
+       7   7.2% 100.0%        7   7.2% now
+       0   0.0% 100.0%       97 100.0% main
+`;
+
+const PPROF_HEAP = `Total: 4.0 MB
+     4.0  99.9%  99.9%      4.0  99.9% parent_alloc
+     0.0   0.1% 100.0%      0.0   0.1% __GI__IO_file_doallocate
+`;
+
+const PERF = `# To display the perf.data header info, please use --header/--header-only options.
+#
+# Total Lost Samples: 0
+#
+# Samples: 13  of event 'cpu-clock:ppp'
+# Event count (approx.): 3250000
+#
+# Overhead  Command  Shared Object         Symbol
+# ........  .......  ....................  .............................
+#
+    84.62%  busy     busy                  [.] burn_cpu
+    15.38%  busy     [kernel.kallsyms]     [k] __mem_cgroup_charge
+
+
+#
+# (Cannot load tips.txt file, please install perf!)
+#
+`;
+
+test('google-pprof --text and perf report --stdio: totals and top entries', () => {
+  const p = parsePprofText(PPROF);
+  assert.equal(p.total, 'Total: 97 samples');
+  assert.deepEqual(p.top.map((l) => [l.pct, l.what]), [[92.8, 'burn_cpu'], [7.2, 'now'], [0, 'main']]);
+  assert.deepEqual(reportLines(p).slice(0, 2), ['Total: 97 samples', ' 92.8%  burn_cpu']);
+  const h = parsePprofText(PPROF_HEAP);
+  assert.equal(h.total, 'Total: 4.0 MB');
+  assert.equal(h.top[0].what, 'parent_alloc');
+  const r = parsePerfReport(PERF);
+  assert.equal(r.total, "Samples: 13  of event 'cpu-clock:ppp'");
+  assert.deepEqual(r.top.map((l) => [l.pct, l.what]), [[84.62, 'busy busy [.] burn_cpu'], [15.38, 'busy [kernel.kallsyms] [k] __mem_cgroup_charge']]);
+  assert.deepEqual(parsePprofText('').top, []);
+});
+
+test('profiling env: variables for the shim; libtcmalloc after the shim only when the root matches --profile-heap', () => {
+  const base = { PATH: '/bin', LD_PRELOAD: '/x/libperftop.so:/u/libuser.so', PERFTOP_PROFILE_CPU: 'stale' };
+  const tc = '/usr/lib/libtcmalloc.so.4';
+  const common = { out: '/o', ctlDir: '/tmp/perftop-s', tcmalloc: tc, rootPath: '/bin/app', rootArgv0: 'app' };
+  const a = profilingEnv(base, { ...common, cpuMatch: null, heapMatch: 'app' });
+  assert.equal(a.LD_PRELOAD, `/x/libperftop.so:${tc}:/u/libuser.so`);
+  assert.equal(a.PERFTOP_PROFILE_HEAP, 'app');
+  assert.equal(a.PERFTOP_TCMALLOC, tc);
+  assert.equal(a.PERFTOP_OUT, '/o');
+  assert.equal(a.PERFTOP_CTL_DIR, '/tmp/perftop-s');
+  assert.equal(a.PERFTOP_PROFILE_CPU, undefined); // an outer run's scope is not passed on
+  assert.equal(a.CPUPROFILE, undefined);
+  const b = profilingEnv(base, { ...common, cpuMatch: 'worker', heapMatch: 'worker' });
+  assert.equal(b.LD_PRELOAD, base.LD_PRELOAD); // the root does not match: no tcmalloc for it
+  assert.equal(b.PERFTOP_PROFILE_CPU, 'worker');
+  assert.equal(b.PERFTOP_TCMALLOC, tc); // the shim's exec wrappers add it for matching descendants
+  const c = profilingEnv({ ...base, LD_PRELOAD: `/x/libperftop.so:${tc}` }, { ...common, cpuMatch: null, heapMatch: 'other', noCount: true });
+  assert.equal(c.LD_PRELOAD, '/x/libperftop.so');
+  assert.equal(c.PERFTOP_NO_COUNT, '1');
+  assert.equal(base.PERFTOP_PROFILE_CPU, 'stale'); // the input is not modified
+});
+
+test('the shim\'s control thread is left out of thread lists and counts', () => {
+  const th = (tid: number, comm: string) => ({ tid, comm, state: 'S', ticks: 0, sigBlk: '0', sigPnd: '0', wchan: '', syscall: null });
+  const r = { processes: [{ pid: 5, threadCount: 3, threads: [th(5, 'app'), th(6, 'perftop-ctl'), th(7, 'worker')] }] } as unknown as ProbeResult;
+  const out = withoutControlThreads(r);
+  assert.deepEqual(out.processes[0].threads.map((t) => t.comm), ['app', 'worker']);
+  assert.equal(out.processes[0].threadCount, 2);
+});
