@@ -76,6 +76,7 @@ void pt_publish(struct pt_slot *s) {
                            __atomic_load_n(&s->free_bytes, __ATOMIC_RELAXED));
   int64_t d = live - __atomic_load_n(&s->published, __ATOMIC_RELAXED);
   __atomic_store_n(&s->published, live, __ATOMIC_RELAXED);
+  if (live > __atomic_load_n(&s->peak, __ATOMIC_RELAXED)) __atomic_store_n(&s->peak, live, __ATOMIC_RELAXED);
   if (!h || d == 0) return;
   int64_t now = __atomic_add_fetch(&h->live_published, d, __ATOMIC_RELAXED);
   int64_t peak = __atomic_load_n(&h->peak, __ATOMIC_RELAXED);
