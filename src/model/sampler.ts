@@ -71,6 +71,7 @@ export class Sampler {
     const read = this.deps.segments?.read() ?? { segments: [], errors: [] };
     const events: SnapshotEvent[] = [];
     const segs = groupSegments(read.segments);
+    this.lastSegs = segs;
     const toRemove = new Set<string>();
 
     for (const err of read.errors) {
@@ -93,7 +94,7 @@ export class Sampler {
       if (!st.exitEmitted) events.push({ t: r.t, pid, kind: 'exit', comm: st.comm, exit });
       if (st.info) {
         this.ghosts.set(pid, {
-          info: { ...st.info, exited: exit, state: 'X', cpu: 0, threads: [], alloc: st.lastAlloc, hazards: [] },
+          info: { ...st.info, exited: exit, state: 'X', cpu: 0, threads: [], alloc: finalAlloc(segs.get(pid), st.allocs?.gen) ?? st.lastAlloc, hazards: [] },
           since: r.t,
         });
       }
@@ -146,6 +147,7 @@ export class Sampler {
 
   /** Pids whose exit was reported without a probe-side state (short-lived): never reported twice. */
   private readonly reportedGone = new Set<number>();
+  private lastSegs = new Map<number, PidSegments>();
 
   private newState(raw: Pick<RawProcess, 'comm' | 'argv' | 'execs' | 'starttime'>, mono: number): PidState {
     return {
@@ -305,6 +307,7 @@ export class Sampler {
     const exit = this.deps.exitOf?.(pid);
     if (!exit) return;
     const argv = this.deps.rootArgv ?? [];
+    const alloc = finalAlloc(this.lastSegs.get(pid));
     const comm = (argv[0] ?? '').split('/').pop()!.slice(0, 15);
     if (!this.reportedGone.has(pid)) events.push({ t, pid, kind: 'exit', comm, exit });
     this.reportedGone.add(pid);
@@ -312,7 +315,8 @@ export class Sampler {
       since: t,
       info: {
         pid, ppid: 0, comm, argv, state: 'X', leaderExited: false, exited: exit, cpu: 0, rss: 0, threadCount: 0,
-        signals: { caught: [], ignored: [], pending: [] }, threads: [], alloc: null, allocNote: 'exited before the first sample',
+        signals: { caught: [], ignored: [], pending: [] }, threads: [], alloc,
+        ...(alloc ? {} : { allocNote: 'not counted: exited before the first sample, without a shim segment' }),
         profiling: PROFILING_OFF, hazards: [], depth: 0,
       },
     });
@@ -363,4 +367,12 @@ export function mergeGhosts(live: ProcessInfo[], ghosts: ProcessInfo[], rootPid:
     out.splice(end, 0, { ...g, depth: depth + 1 });
   }
   return [...out, ...back];
+}
+
+/** A gone process's counters from its last read segment: the totals the shim holds after the process's exit
+ * (exited threads folded in), which are later than anything a tick saw while it ran. Only the image the sampler
+ * was showing (same gen), or any image when none was shown. */
+function finalAlloc(ps: PidSegments | undefined, gen?: number): AllocCounters | null {
+  if (!ps || (gen !== undefined && ps.current.gen !== gen)) return null;
+  return copyCounters(ps.current.total, 0);
 }

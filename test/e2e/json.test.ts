@@ -98,3 +98,33 @@ test('allocation counters: counted processes have numbers, a static binary says 
   const sh = s.processes.find((p) => p.comm === 'sh')!;
   assert.ok(sh.alloc && sh.alloc.allocs > 0, 'the shell is counted');
 });
+
+test('two threads x N malloc/free pairs: totals within 0.1% of 2N in the last snapshot, each thread >= N', async () => {
+  const N = 200_000;
+  const run = await runPerftop(['--json', '-i', '0.25', '--', fixture('alloc_pairs'), String(N), '1.5']);
+  assert.equal(run.status, 0, run.stderr);
+  const last = run.snapshots.at(-1)!;
+  const root = last.processes.find((p) => p.pid === last.root)!;
+  assert.ok(root.exited, 'the last snapshot follows the exit');
+  assert.ok(root.alloc, 'counted');
+  for (const k of ['allocs', 'frees'] as const) {
+    const v = root.alloc[k];
+    assert.ok(Math.abs(v - 2 * N) <= 0.001 * 2 * N, `${k} ${v} within 0.1% of ${2 * N}`);
+  }
+  // While the threads lingered after their work, each one's own counters were on its thread row.
+  const seen = run.snapshots.filter((s) => s.processes[0]?.threads.some((t) => t.comm === 'pairs-a' && (t.alloc?.allocs ?? 0) >= N));
+  assert.ok(seen.length > 0, 'a snapshot with pairs-a done');
+  for (const name of ['pairs-a', 'pairs-b']) {
+    const th = seen.at(-1)!.processes[0].threads.find((t) => t.comm === name);
+    assert.ok(th?.alloc && th.alloc.allocs >= N && th.alloc.frees >= N, `${name}: ${JSON.stringify(th?.alloc)}`);
+  }
+});
+
+test('a root that exits before the first sample still gets its counters in the final snapshot', async () => {
+  const run = await runPerftop(['--json', '-i', '5', '--', fixture('alloc_pairs'), '1000', '0']);
+  assert.equal(run.status, 0, run.stderr);
+  const last = run.snapshots.at(-1)!;
+  const root = last.processes.find((p) => p.pid === last.root)!;
+  assert.ok(root.exited);
+  assert.ok(root.alloc && root.alloc.allocs >= 2000, JSON.stringify(root.alloc));
+});
