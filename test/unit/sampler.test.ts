@@ -198,7 +198,7 @@ test('alloc: matched by pid, per thread, rates from deltas; null with a note wit
   assert.equal(proc(b, 5194)?.alloc?.allocsPerSec, 250);
   assert.equal(proc(b, 5194)?.threads[0].alloc?.allocsPerSec, 250);
   assert.deepEqual(segs.removed, ['/dev/shm/perftop-1x000000-5199-0']);
-  assert.equal(proc(b, 5199)?.alloc?.allocs, 7, 'the exited process keeps its last counters');
+  assert.equal(proc(b, 5199)?.alloc?.allocs, 9, 'the exited process shows its final segment read (after its last tick)');
 });
 
 test('disposition events once per record by seq; error events once per file+message', () => {
