@@ -23,7 +23,9 @@
  *    first (so nothing the child flushes reaches the parent's file), then the child's control thread restarts it
  *    under the child's own name.
  *  - Last thread: the control thread is the process's too, so when every other thread has ended (the leader left
- *    with pthread_exit, FIELD.md §5) it calls exit(0) itself, as glibc would have for the last thread.
+ *    with pthread_exit, FIELD.md §5) it calls exit(0) itself, as glibc would have for the last thread. Only a
+ *    leader's pthread_exit (seen by the wrapper below) makes that possible, so until then the thread sleeps on its
+ *    futex with no timeout: no periodic wake-up in any process of the tree.
  * File names: <comm>.<pid>.<NNNN>.cpu.prof with NNNN the first free number from 0001 (4 digits, as gperftools
  * numbers heap dumps: <comm>.<pid>.<NNNN>.heap).
  */
@@ -45,9 +47,11 @@
 #include <unistd.h>
 
 #define PT_LIBPROFILER "libprofiler.so.0"
-#define PT_CTL_POLL_MS 200 /* how often the control thread checks whether it is the last thread */
+#define PT_CTL_POLL_MS 10 /* after the leader's pthread_exit: how often to check for being the last thread */
 
 static struct pt_ctl *pt_ctl;
+static int pt_leader_left; /* the leader called pthread_exit: the control thread may become the last one */
+static void (*pt_real_pthread_exit)(void *);
 static int pt_ctl_on;           /* this image has a session: control file + thread */
 static char pt_ctl_dir[256];    /* PERFTOP_CTL_DIR: perftop's private session directory */
 static char pt_ctl_session[80];
@@ -362,9 +366,14 @@ static void *pt_ctl_main(void *unused) {
       handled = seq;
       continue;
     }
-    /* While the leader lives we cannot be the last thread: check rarely. Once it has left (FIELD.md §5), check
-     * every millisecond, so the process ends as soon as its last own thread does, as it would without us. */
-    struct timespec ts = {0, leader_gone ? 1000000L : PT_CTL_POLL_MS * 1000000L};
+    /* While the leader lives we cannot be the last thread: sleep until a request (or the pthread_exit wrapper's
+     * wake-up). Once it has left (FIELD.md §5), check every PT_CTL_POLL_MS, so the process ends about when its
+     * last own thread does, as it would without us. */
+    if (!__atomic_load_n(&pt_leader_left, __ATOMIC_ACQUIRE)) {
+      pt_futex(&pt_ctl->req_seq, FUTEX_WAIT, seq, NULL);
+      continue;
+    }
+    struct timespec ts = {0, PT_CTL_POLL_MS * 1000000L};
     pt_futex(&pt_ctl->req_seq, FUTEX_WAIT, seq, &ts);
     if (pt_last_thread(&leader_gone)) exit(0);
   }
@@ -383,7 +392,9 @@ static void pt_start_thread(void) {
   pthread_t t;
   struct pt_guard g;
   pt_guard_enter(&g);
-  pthread_create(&t, &attr, pt_ctl_main, NULL);
+  /* Named from here too, not only by the thread itself: until its first run (late under load) it would carry the
+   * app's comm, and perftop hides it from the app's thread list by this name. */
+  if (pthread_create(&t, &attr, pt_ctl_main, NULL) == 0) pthread_setname_np(t, "perftop-ctl");
   pt_guard_leave(&g);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   pthread_attr_destroy(&attr);
@@ -439,6 +450,17 @@ static void pt_env_copy(char *dst, size_t cap, const char *name) {
 }
 
 /* Constructor part (after the segment exists, so the profiler's sigaction/setitimer land in its history). */
+/* The leader leaving with pthread_exit is the one way our control thread could outlive the app's own threads. */
+PT_EXPORT void pthread_exit(void *ret) {
+  if (!pt_real_pthread_exit) pt_real_pthread_exit = (void (*)(void *))dlsym(RTLD_NEXT, "pthread_exit");
+  if (pt_ctl && syscall(SYS_gettid) == getpid()) {
+    __atomic_store_n(&pt_leader_left, 1, __ATOMIC_RELEASE);
+    pt_futex(&pt_ctl->req_seq, FUTEX_WAKE, 1, NULL);
+  }
+  pt_real_pthread_exit(ret);
+  __builtin_unreachable();
+}
+
 void pt_ctl_init(const char *session, int argc, char **argv) {
   const char *dir = getenv("PERFTOP_CTL_DIR");
   if (!dir || dir[0] != '/' || strlen(dir) >= sizeof pt_ctl_dir || strlen(session) >= sizeof pt_ctl_session) return;
@@ -448,6 +470,7 @@ void pt_ctl_init(const char *session, int argc, char **argv) {
   pt_env_copy(pt_cpu_glob, sizeof pt_cpu_glob, "PERFTOP_PROFILE_CPU");
   pt_env_copy(pt_heap_glob, sizeof pt_heap_glob, "PERFTOP_PROFILE_HEAP");
   pt_env_copy(pt_tcmalloc, sizeof pt_tcmalloc, "PERFTOP_TCMALLOC");
+  pt_real_pthread_exit = (void (*)(void *))dlsym(RTLD_NEXT, "pthread_exit");
   pt_ctl = pt_create_ctl();
   if (!pt_ctl) return;
   pt_ctl_on = 1;
@@ -514,6 +537,7 @@ static void pt_blind_fd(const char *path) {
 
 /* Fork child handler part: own control file and thread; own heap/CPU profile (see the file comment). */
 void pt_ctl_child(void) {
+  pt_leader_left = 0; /* the forking thread is the child's leader */
   if (!pt_ctl_on) return;
   struct pt_ctl *parent = pt_ctl;
   int cpu = parent && parent->cpu_on, heap = parent && parent->heap_on;
