@@ -3,10 +3,10 @@
 // backpressure, and endTree(). Node never waits for the app itself: init reaps everything, including orphans.
 import { spawn as spawnChild } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import pty from 'node-pty';
 import type { ExitInfo } from '../model/snapshot.js';
+import { parseSignal } from '../probe/signals.js';
 import { endTree } from './endTree.js';
 import { INIT_PATH } from './paths.js';
 import { StatusFile } from './status.js';
@@ -107,7 +107,7 @@ export function launch(opts: LaunchOptions): RunningTree {
     initPid = child.pid;
     done = new Promise<number>((resolve) => {
       child.on('exit', (code, signal) => {
-        if (signal) resolve(128 + ((osConstants.signals as Record<string, number>)[signal] ?? 0));
+        if (signal) resolve(128 + (parseSignal(signal) ?? 0));
         else resolve(code ?? 1);
       });
       child.on('error', () => resolve(1));

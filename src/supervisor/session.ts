@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseSignal } from '../probe/signals.js';
 
 /** `<perftop pid>x<6 hex>`: unique per run, no '-' so it splits cleanly out of `perftop-<session>-<pid>-<gen>`. */
 export function sessionId(pid: number = process.pid): string {
@@ -66,7 +67,6 @@ export function createSessionDir(session: string, root = '/tmp'): SessionDir {
 }
 
 const EXIT_SIGNALS: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGTERM'];
-const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
 /**
  * Turns SIGHUP/SIGINT/SIGTERM into an orderly exit: `beforeExit` (e.g. ending the app's tree) runs first, bounded
@@ -77,7 +77,7 @@ const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 1
 export function exitOnSignals(beforeExit?: (sig: NodeJS.Signals) => Promise<void>, timeoutMs = 5000): () => void {
   let stopping = false;
   const handler = (sig: NodeJS.Signals) => {
-    const status = 128 + (SIGNAL_NUMBER[sig] ?? 0);
+    const status = 128 + (parseSignal(sig) ?? 0);
     if (stopping || !beforeExit) process.exit(status);
     stopping = true;
     const timer = setTimeout(() => process.exit(status), timeoutMs);

@@ -9,7 +9,6 @@ import { exitCodeOf, exitInfoFromWaitStatus, parseStatusLines, StatusFile } from
 import { shimEnv } from '../../src/supervisor/env.js';
 import { createSessionDir, sessionId, SESSION_ID_RE } from '../../src/supervisor/session.js';
 import { resolveCommand } from '../../src/supervisor/resolve.js';
-import { parseStatStateStart } from '../../src/supervisor/procTree.js';
 
 test('parseStatusLines: start, exits, a partial last line, garbage', () => {
   const p = parseStatusLines('start 4242\nexit 4243 0\nexit 4242 768\nbogus line\nexit 42');
@@ -127,8 +126,3 @@ test('resolveCommand: PATH lookup, paths, not found (127), permission denied (12
   assert.deepEqual(resolveCommand('./missing', '', dir), { ok: false, exitCode: 127, message: './missing: no such file or directory' });
 });
 
-test('parseStatStateStart: comm with spaces and parentheses', () => {
-  const stat = '4242 (a) b (c)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 3 0 987654 1000 200';
-  assert.deepEqual(parseStatStateStart(stat), { state: 'S', start: '987654' });
-  assert.equal(parseStatStateStart('garbage'), null);
-});
