@@ -392,9 +392,14 @@ static void pt_start_thread(void) {
   pthread_t t;
   struct pt_guard g;
   pt_guard_enter(&g);
-  /* Named from here too, not only by the thread itself: until its first run (late under load) it would carry the
-   * app's comm, and perftop hides it from the app's thread list by this name. */
-  if (pthread_create(&t, &attr, pt_ctl_main, NULL) == 0) pthread_setname_np(t, "perftop-ctl");
+  /* A new thread is born with its creator's comm, and perftop hides the control thread from the app's thread list
+   * by name: so the creator carries the name across the clone, and the thread never exists under the app's name
+   * (naming it afterwards left a window as long as the thread's first scheduling, which under load is long). */
+  char name[17] = {0};
+  prctl(PR_GET_NAME, name, 0, 0, 0);
+  prctl(PR_SET_NAME, "perftop-ctl", 0, 0, 0);
+  pthread_create(&t, &attr, pt_ctl_main, NULL);
+  prctl(PR_SET_NAME, name, 0, 0, 0);
   pt_guard_leave(&g);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   pthread_attr_destroy(&attr);
