@@ -128,3 +128,19 @@ test('a root that exits before the first sample still gets its counters in the f
   assert.ok(root.exited);
   assert.ok(root.alloc && root.alloc.allocs >= 2000, JSON.stringify(root.alloc));
 });
+
+test('hazards on real programs: a profiler switch signal the app took, and a signal timer next to poll()', async () => {
+  const taken = await runPerftop(['--json', '-i', '0.3', '--', fixture('sigdemo'), '1'], { env: { HEAPPROFILESIGNAL: '10' } });
+  assert.equal(taken.status, 0, taken.stderr);
+  const h = taken.snapshots.flatMap((s) => s.processes.flatMap((p) => p.hazards)).find((x) => x.id === 'dump-signal-taken');
+  assert.ok(h, 'dump-signal-taken raised');
+  assert.equal(h.severity, 'warn');
+  assert.match(h.message, /HEAPPROFILESIGNAL=10.*main.*SIGUSR1/);
+
+  const eintr = await runPerftop(['--json', '-i', '0.3', '--', fixture('poll_alarm'), '1.5']);
+  assert.equal(eintr.status, 0, eintr.stderr);
+  const ids = new Set(eintr.snapshots.flatMap((s) => s.processes.flatMap((p) => p.hazards.map((x) => x.id))));
+  assert.ok(ids.has('eintr-exposure'), `hazards seen: ${[...ids]}`);
+  const ev = eintr.snapshots.flatMap((s) => s.events).filter((e) => e.kind === 'hazard' && e.hazard === 'eintr-exposure');
+  assert.equal(ev.length, 1, 'one hazard event when it first appears');
+});
