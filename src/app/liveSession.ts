@@ -226,7 +226,9 @@ export class LiveSession implements Session {
   }
 
   async sendSignal(target: { pid: number; tid?: number }, signal: number): Promise<SendResult> {
-    const res = sendSignal(target, signal);
+    // The pid as perftop saw it: pidfd_send_signal refuses it if the pid now names another process.
+    const startTicks = this.latest?.processes.find((p) => p.pid === target.pid && !p.exited)?.startTicks;
+    const res = sendSignal({ ...target, startTicks }, signal);
     this.extraEvents.push({
       t: Date.now(),
       pid: target.pid,

@@ -277,6 +277,7 @@ export class Sampler {
       profiling: this.deps.profiling?.(pid) ?? PROFILING_OFF,
       hazards,
       depth: raw.depth,
+      startTicks: raw.starttime,
     };
     if (alloc === null) info.allocNote = this.deps.allocNote?.(pid) ?? (this.deps.segments ? 'not counted: no shim segment' : 'not counted');
     st.info = info;

@@ -74,6 +74,8 @@ export interface ProcessInfo {
   hazards: Hazard[];
   /** Tree depth below the root (0 for the root and for orphans adopted by perftop's init). */
   depth: number;
+  /** Start time in clock ticks after boot (/proc/PID/stat field 22): with pid, names one process for its life. */
+  startTicks?: number;
 }
 
 export type EventKind = 'spawn' | 'exec' | 'exit' | 'disposition' | 'hazard' | 'dump' | 'error' | 'signal';
