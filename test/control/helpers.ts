@@ -3,26 +3,20 @@
 // removed (and every child ended by its own pid) in t.after, also when a test fails.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { shimPath } from '../../src/native/shimPath.js';
+import { buildNative, ROOT, TCMALLOC, until } from '../shared.js';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { ROOT, TCMALLOC, until };
+
 export const fixture = (name: string) => join(ROOT, 'test/fixtures/out', name);
 export const SHIM = shimPath();
-export const TCMALLOC = '/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4';
 
-let built = false;
 export function buildAll(): void {
-  if (built) return;
-  execFileSync('make', ['-s', '-C', join(ROOT, 'native'), 'out/libperftop.so', 'out/perftop-init'], { stdio: 'inherit' });
-  execFileSync('make', ['-s', '-C', join(ROOT, 'test/fixtures')], { stdio: 'inherit' });
-  if (!existsSync(join(ROOT, 'native/build/Release/perftop_reader.node')))
-    execFileSync('npx', ['node-gyp', 'rebuild', '--directory=native'], { cwd: ROOT, stdio: 'inherit' });
-  built = true;
+  buildNative(['test/fixtures']);
 }
 
 export interface Box {
@@ -92,15 +86,6 @@ export function start(t: TestContext, b: Box, name: string, args: string[], opts
   });
 }
 
-export async function until<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,29 +1,23 @@
 // Shared by test/native/*.test.ts: build the shim, the addon and the fixtures once; run a fixture with the shim
 // preloaded in a private segment directory; clean up (child killed by its own pid, directory removed) in t.after.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { shimPath } from '../../src/native/shimPath.js';
+import { buildNative, ROOT, TCMALLOC } from '../shared.js';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { ROOT, TCMALLOC };
+
 export const FIXTURE = join(ROOT, 'test/native/out/alloc_fixture');
 export const DLSYM_ALLOC = join(ROOT, 'test/native/out/libdlsymalloc.so');
-export const TCMALLOC = '/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4';
 export const SHIM = shimPath();
 
-let built = false;
 /** make is incremental, so calling this from every test file's before hook costs little. */
 export function buildAll(): void {
-  if (built) return;
-  execFileSync('make', ['-s', '-C', join(ROOT, 'native'), 'out/libperftop.so'], { stdio: 'inherit' });
-  execFileSync('make', ['-s', '-C', join(ROOT, 'test/native')], { stdio: 'inherit' });
-  if (!existsSync(join(ROOT, 'native/build/Release/perftop_reader.node')))
-    execFileSync('npx', ['node-gyp', 'rebuild', '--directory=native'], { cwd: ROOT, stdio: 'inherit' });
-  built = true;
+  buildNative(['test/native']);
 }
 
 export interface Sandbox {

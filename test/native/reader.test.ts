@@ -30,7 +30,7 @@ function realSegment(box: Sandbox): { file: string; pid: number } {
 const OFF = { magic: 0, version: 8, totalSize: 16, slotCount: 24, slotsOffset: 32, pid: 56, gen: 60, foldSeq: 76, histNext: 128, cpuCount: 156, histOffset: 48 };
 
 function corrupt(src: string, dst: string, edit: (b: Buffer) => Buffer | void): void {
-  let b = readFileSync(src);
+  let b: Buffer = readFileSync(src);
   b = edit(b) ?? b;
   writeFileSync(dst, b, { mode: 0o600 });
 }

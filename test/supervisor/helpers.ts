@@ -33,15 +33,7 @@ export function startTree(
   return { tree, output: () => out };
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | null | false, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { until as waitFor } from '../shared.js';
 
 /** Resolves the promise or fails after ms, so a broken tree fails the test instead of hanging it. */
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
