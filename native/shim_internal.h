@@ -110,6 +110,22 @@ static inline void pt_count_alloc(struct pt_slot *s, size_t n) {
   if (PT_UNLIKELY(live - __atomic_load_n(&s->published, __ATOMIC_RELAXED) >= PT_PEAK_BATCH)) pt_publish(s);
 }
 
+/* The counting of pt_count_alloc/pt_count_free without the publish call: returns nonzero when the caller must
+ * pt_publish(s) (malloc and free do it through a tail call, keeping their common path frame-less). */
+static inline int pt_count_alloc_fast(struct pt_slot *s, size_t n) {
+  pt_add(&s->allocs, 1);
+  uint64_t ab = pt_add_fetch(&s->alloc_bytes, n);
+  int64_t live = (int64_t)(ab - __atomic_load_n(&s->free_bytes, __ATOMIC_RELAXED));
+  return live - __atomic_load_n(&s->published, __ATOMIC_RELAXED) >= PT_PEAK_BATCH;
+}
+
+static inline int pt_count_free_fast(struct pt_slot *s, size_t n) {
+  pt_add(&s->frees, 1);
+  uint64_t fb = pt_add_fetch(&s->free_bytes, n);
+  int64_t live = (int64_t)(__atomic_load_n(&s->alloc_bytes, __ATOMIC_RELAXED) - fb);
+  return live - __atomic_load_n(&s->published, __ATOMIC_RELAXED) <= -PT_PEAK_BATCH;
+}
+
 static inline void pt_count_free(struct pt_slot *s, size_t n) {
   pt_add(&s->frees, 1);
   uint64_t fb = pt_add_fetch(&s->free_bytes, n);
