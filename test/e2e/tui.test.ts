@@ -3,6 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Tmux } from './tmux.js';
 import { fixture, pidAlive } from './helpers.js';
 
@@ -88,6 +91,29 @@ test('i types into the app through the PTY; Ctrl-] returns to perftop keys', asy
   await tmux.waitFor(/hello perftop\s*\n\s*hello perftop/); // the tty's echo, then cat's copy
   tmux.keys('C-]');
   await tmux.waitFor(/i to type/);
+  tmux.keys('q');
+  await tmux.waitFor(/\[perftop exited/, 10_000);
+});
+
+test('p twice profiles the selected process; the files view shows the file and pprof\'s top entry', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'ptout-'));
+  const tmux = new Tmux(80, 24);
+  t.after(async () => {
+    await tmux.close();
+    rmSync(out, { recursive: true, force: true });
+  });
+  tmux.start(['--out', out, fixture('busy'), '30']);
+  await tmux.waitFor(/ready \d+/, 15_000);
+  tmux.keys('p');
+  await tmux.waitFor(/CPU profile (started|on)/i, 10_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  tmux.keys('p');
+  await tmux.waitFor(/CPU profile [\d.]+ ?[KM]?B → /, 10_000);
+  const files = readdirSync(out);
+  assert.equal(files.length, 1);
+  assert.match(files[0], /^busy\.\d+\.0001\.cpu\.prof$/);
+  tmux.keys('4');
+  await tmux.waitFor(/burn_cpu/, 15_000);
   tmux.keys('q');
   await tmux.waitFor(/\[perftop exited/, 10_000);
 });
