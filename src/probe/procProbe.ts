@@ -217,7 +217,9 @@ export class ProcProbe implements Probe {
       ticks: st.ticks,
       starttime: st.starttime,
       rssBytes,
-      threadCount: status.threads || threads.length,
+      // The tasks listed, not status's Threads: read at another instant, a thread born or gone in between would make
+      // the count disagree with the list shown beside it.
+      threadCount: threads.length || status.threads,
       sigPnd: status.sigPnd,
       shdPnd: status.shdPnd,
       sigBlk: status.sigBlk,
