@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #define PT_MAGIC 0x3147455350545250ULL /* "PRTPSEG1" little-endian */
-#define PT_VERSION 1u
+#define PT_VERSION 2u
 #define PT_SLOTS 256u                 /* thread slots per process; more live threads count into `folded` */
 #define PT_HIST 128u                  /* history ring records */
 #define PT_CPU_TIMERS 16u             /* armed CPU-clock POSIX timers remembered */
@@ -76,6 +76,7 @@ struct pt_slot {
 struct pt_timer_state {
   uint32_t prof_armed, real_armed, virt_armed, cpu_count;
   uint64_t prof_us, real_us, virt_us; /* interval (or the one-shot value when the interval is 0) */
+  uint64_t real_until_ms; /* a one-shot ITIMER_REAL/alarm: when it fires (CLOCK_REALTIME ms); 0 when periodic */
   int32_t cpu_signals[PT_CPU_TIMERS];
 };
 

@@ -319,16 +319,17 @@ Napi::Value ReadSegment(const Napi::CallbackInfo& info) {
     ha.Set((uint32_t)i, r);
   }
   out.Set("history", ha);
-  auto itimer = [&](uint32_t armed, uint64_t us) {
+  auto itimer = [&](uint32_t armed, uint64_t us, uint64_t untilMs) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("armed", armed != 0);
     o.Set("intervalUs", (double)us);
+    if (untilMs) o.Set("untilMs", (double)untilMs);
     return o;
   };
   Napi::Object to = Napi::Object::New(env);
-  to.Set("prof", itimer(timers.prof_armed, timers.prof_us));
-  to.Set("real", itimer(timers.real_armed, timers.real_us));
-  to.Set("virtual", itimer(timers.virt_armed, timers.virt_us));
+  to.Set("prof", itimer(timers.prof_armed, timers.prof_us, 0));
+  to.Set("real", itimer(timers.real_armed, timers.real_us, timers.real_until_ms));
+  to.Set("virtual", itimer(timers.virt_armed, timers.virt_us, 0));
   Napi::Array cs = Napi::Array::New(env, timers.cpu_count);
   for (uint32_t i = 0; i < timers.cpu_count; i++) cs.Set(i, (double)timers.cpu_signals[i]);
   to.Set("cpuTimerSignals", cs);

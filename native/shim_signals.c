@@ -175,14 +175,29 @@ static void pt_tlock(void) {
 static void pt_tunlock(void) { __atomic_store_n(&pt_timer_lock, 0, __ATOMIC_RELEASE); }
 
 /* Caller holds pt_timer_lock. which: ITIMER_* or -1 for "recompute the CPU timer list only". */
-static void pt_timers_store(int which, unsigned long long us) {
+/* A timer that fires once and then disarms itself (interval 0): the kernel tells no one when it has fired, so the
+ * segment keeps its wall-clock deadline for ITIMER_REAL and the reader treats it as disarmed after that. */
+static unsigned long long pt_oneshot_until_ms(const struct itimerval *v) {
+  if (!v || v->it_interval.tv_sec || v->it_interval.tv_usec) return 0;
+  unsigned long long us = pt_tv_us(&v->it_value);
+  if (!us) return 0;
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return (unsigned long long)now.tv_sec * 1000ull + (unsigned long long)now.tv_nsec / 1000000ull + (us + 999) / 1000;
+}
+
+static void pt_timers_store_until(int which, unsigned long long us, unsigned long long until_ms);
+
+static void pt_timers_store(int which, unsigned long long us) { pt_timers_store_until(which, us, 0); }
+
+static void pt_timers_store_until(int which, unsigned long long us, unsigned long long until_ms) {
   struct pt_header *h = pt_seg;
   if (!h) return;
   __atomic_add_fetch(&h->timer_seq, 1, __ATOMIC_ACQ_REL);
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
   struct pt_timer_state *t = &h->timers;
   if (which == ITIMER_PROF) t->prof_armed = us != 0, t->prof_us = us;
-  if (which == ITIMER_REAL) t->real_armed = us != 0, t->real_us = us;
+  if (which == ITIMER_REAL) t->real_armed = us != 0, t->real_us = us, t->real_until_ms = us ? until_ms : 0;
   if (which == ITIMER_VIRTUAL) t->virt_armed = us != 0, t->virt_us = us;
   uint32_t n = 0;
   for (unsigned k = 0; k < sizeof pt_ptimers / sizeof pt_ptimers[0] && n < PT_CPU_TIMERS; k++)
@@ -197,7 +212,7 @@ void pt_timers_init_from_kernel(void) {
   pt_tlock();
   for (int k = 0; k < 3; k++) {
     struct itimerval v;
-    if (getitimer(which[k], &v) == 0) pt_timers_store(which[k], pt_itv_us(&v));
+    if (getitimer(which[k], &v) == 0) pt_timers_store_until(which[k], pt_itv_us(&v), pt_oneshot_until_ms(&v));
   }
   pt_tunlock();
 }
@@ -339,7 +354,7 @@ PT_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *restrict
     pt_timer_text(o, sizeof o, pt_itv_us(&old));
     pt_timer_text(n, sizeof n, pt_itv_us(&want));
     pt_tlock();
-    pt_timers_store(which, pt_itv_us(&want));
+    pt_timers_store_until(which, pt_itv_us(&want), pt_oneshot_until_ms(&want));
     pt_tunlock();
     pt_hist_add(PT_K_SETITIMER, pt_itimer_signal(which), o, n, 0, PT_CALLER, pt_itimer_name(which));
   }
@@ -361,7 +376,8 @@ PT_EXPORT unsigned alarm(unsigned seconds) {
   pt_timer_text(o, sizeof o, prev * 1000000ull);
   pt_timer_text(n, sizeof n, seconds * 1000000ull);
   pt_tlock();
-  pt_timers_store(ITIMER_REAL, seconds * 1000000ull);
+  struct itimerval once = {{0, 0}, {(time_t)seconds, 0}};
+  pt_timers_store_until(ITIMER_REAL, seconds * 1000000ull, pt_oneshot_until_ms(&once));
   pt_tunlock();
   pt_hist_add(PT_K_ALARM, SIGALRM, o, n, 0, PT_CALLER, "ITIMER_REAL");
   pt_guard_leave(&g);

@@ -17,6 +17,15 @@ export interface HazardInput {
   timers: TimerState | null;
   /** Shim history for this pid across its images, oldest first; null without a segment. */
   history: readonly HistoryRecord[] | null;
+  /** Wall clock of the sample (ms): a one-shot ITIMER_REAL past its deadline has fired and disarmed itself. */
+  now?: number;
+}
+
+/** ITIMER_REAL as the shim saw it set, less a one-shot (alarm) that has already fired. */
+function realArmed(i: HazardInput): boolean {
+  const real = i.timers?.real;
+  if (!real?.armed) return false;
+  return real.untilMs === undefined || i.now === undefined || i.now < real.untilMs;
 }
 
 const SIGALRM = 14;
@@ -141,7 +150,7 @@ function pollWchan(w: string): boolean {
 
 /** FIELD.md §4: poll() never restarts after a handler, whatever SA_RESTART says. */
 export function eintrExposure(i: HazardInput): Hazard | null {
-  const real = !!i.timers?.real.armed && i.caught.has(SIGALRM);
+  const real = realArmed(i) && i.caught.has(SIGALRM);
   const prof = (!!i.timers?.prof.armed || !!i.env.CPUPROFILE) && i.caught.has(SIGPROF);
   if (!real && !prof) return null;
   const parked = i.threads.filter(inPollLike);

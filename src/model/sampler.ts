@@ -253,6 +253,7 @@ export class Sampler {
           threads: raw.threads,
           timers: seg?.timers ?? null,
           history: seg ? st.history : null,
+          now: r.t,
         });
     const ids = new Set(hazards.map((h) => h.id));
     for (const h of hazards) {

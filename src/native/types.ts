@@ -32,7 +32,8 @@ export interface HistoryRecord {
 export interface TimerState {
   /** Interval timers as last set through the shim (the kernel offers no way to read another process's). */
   prof: { armed: boolean; intervalUs: number };
-  real: { armed: boolean; intervalUs: number };
+  /** untilMs: a one-shot timer (alarm, or setitimer with no interval) fires then and disarms itself. */
+  real: { armed: boolean; intervalUs: number; untilMs?: number };
   virtual: { armed: boolean; intervalUs: number };
   /** POSIX timers created on a CPU-time clock and armed, with their signal numbers. */
   cpuTimerSignals: number[];

@@ -44,9 +44,12 @@ test('history: named handler, caller, flags, timers (ITIMER_PROF, alarm, CPU-clo
   const settime = h.find((r) => r.kind === 'timer_settime');
   assert.equal(settime?.new, 'armed 5ms');
 
+  // alarm(100) is a one-shot: the segment keeps when it fires (wall clock), so a reader can tell it has.
+  const until = seg.timers.real.untilMs ?? 0;
+  assert.ok(Math.abs(until - (Date.now() + 100_000)) < 10_000, `alarm(100) fires in ~100 s: untilMs ${until}`);
   assert.deepEqual(seg.timers, {
     prof: { armed: true, intervalUs: 10_000 },
-    real: { armed: true, intervalUs: 100_000_000 },
+    real: { armed: true, intervalUs: 100_000_000, untilMs: until },
     virtual: { armed: false, intervalUs: 0 },
     cpuTimerSignals: [rt],
   });

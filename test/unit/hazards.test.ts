@@ -137,3 +137,13 @@ test('evaluateHazards: all that apply, in rule order', () => {
   assert.deepEqual(hs.map((h) => h.id), ['prof-timer-default', 'dump-signal-taken', 'leader-exited']);
   assert.deepEqual(evaluateHazards(input()), []);
 });
+
+test('eintr-exposure: a one-shot alarm counts until its deadline, not after it fired', () => {
+  const threads = recordedThreads();
+  const once = { armed: true, intervalUs: 2_000_000, untilMs: 10_000 };
+  const at = (now: number) => eintrExposure(input({ threads, timers: timers({ real: once }), caught: new Set([14]), now }));
+  assert.ok(at(9_999), 'before the deadline');
+  assert.equal(at(10_000), null, 'fired: the kernel disarmed it');
+  const periodic = { armed: true, intervalUs: 500_000 };
+  assert.ok(eintrExposure(input({ threads, timers: timers({ real: periodic }), caught: new Set([14]), now: 1e15 })));
+});
