@@ -118,3 +118,24 @@ export function dispositionText(e: SnapshotEvent): string {
   const tid = e.tid && e.tid !== e.pid ? ` [tid ${e.tid}]` : '';
   return `${what}${by}${tid}`;
 }
+
+/**
+ * A fork-only child calls no sigaction itself: its handlers came from its parent with the fork. So when `pid` has
+ * no history of its own, the nearest ancestor (by ppid, within the snapshot) that has some answers "who set
+ * them". A process with an exec record of its own has history, so an exec'd image never borrows its parent's.
+ */
+export function inheritedDispositions(events: readonly SnapshotEvent[], processes: ReadonlyArray<Pick<ProcessInfo, 'pid' | 'ppid' | 'comm'>>,
+  pid: number, max: number): { from: { pid: number; comm: string }; lines: string[] } | null {
+  if (dispositionLines(events, pid, 1).length > 0) return null;
+  const byPid = new Map(processes.map((p) => [p.pid, p]));
+  const seen = new Set<number>([pid]);
+  for (let cur = byPid.get(pid); cur && !seen.has(cur.ppid); ) {
+    seen.add(cur.ppid);
+    const parent = byPid.get(cur.ppid);
+    if (!parent) return null;
+    const lines = dispositionLines(events, parent.pid, max);
+    if (lines.length > 0) return { from: { pid: parent.pid, comm: parent.comm }, lines };
+    cur = parent;
+  }
+  return null;
+}

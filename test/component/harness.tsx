@@ -139,10 +139,15 @@ export function renderApp(session: Session, opts: { cols?: number; rows?: number
     frame,
     lines: () => frame().replace(/\n$/, '').split('\n'),
     /** Send raw key bytes and let Ink parse and re-render. */
+    /** Each key, then a wait for the frame it causes: at least 15 ms (40 after Esc, which Ink holds briefly), and
+     * up to 200 ms more while no new frame has come (a loaded machine renders late; a key that changes nothing
+     * just costs the wait). */
     async press(...keys: string[]) {
       for (const k of keys) {
+        const before = stdout.frames.length;
         stdin.write(k);
         await tick(k === '\x1b' ? 40 : 15);
+        for (let waited = 0; stdout.frames.length === before && waited < 200; waited += 10) await tick(10);
       }
     },
     /** Plain text of the lines drawn in the default theme's `selected` role (its background #303a4a). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockedText, dispositionLines, signalSummary } from '../../src/ui/signalsModel.js';
+import { blockedText, dispositionLines, inheritedDispositions, signalSummary } from '../../src/ui/signalsModel.js';
 import { SnapshotStore } from '../../src/ui/store.js';
 import type { ProcessInfo, Snapshot } from '../../src/model/snapshot.js';
 
@@ -54,4 +54,19 @@ test('store keeps events across ticks, alloc series per pid, and sweeps vanished
     'setitimer ITIMER_PROF → armed 10ms by ProfilerStart',
     'exec /bin/sleep by shell_execve [tid 11]',
   ]);
+});
+
+test('a fork-only child without history of its own shows the nearest ancestor\'s, an exec\'d one never does', () => {
+  const ev = (pid: number, kind: 'disposition', signal: string, action: string, caller: string) =>
+    ({ t: 1, pid, kind, signal, action, old: 'SIG_DFL', caller, message: 'sigaction' });
+  const procs = [{ pid: 10, ppid: 1, comm: 'root' }, { pid: 11, ppid: 10, comm: 'worker' }, { pid: 12, ppid: 11, comm: 'grandchild' }];
+  const events = [ev(10, 'disposition', 'SIGTERM', 'handler on_term', 'main')];
+  const got = inheritedDispositions(events, procs, 12, 8);
+  assert.deepEqual(got?.from, { pid: 10, comm: 'root' });
+  assert.equal(got?.lines.length, 1);
+  assert.match(got!.lines[0], /SIGTERM.*on_term/);
+  assert.equal(inheritedDispositions(events, procs, 10, 8), null, 'the root has its own');
+  const exec = { t: 2, pid: 11, kind: 'disposition' as const, action: '', old: '', caller: 'main', message: 'exec /bin/sh' };
+  assert.equal(inheritedDispositions([...events, exec], procs, 11, 8), null, 'an exec record is history of its own');
+  assert.equal(inheritedDispositions(events, [{ pid: 5, ppid: 5, comm: 'loop' }], 5, 8), null, 'a ppid cycle ends');
 });

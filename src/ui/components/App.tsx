@@ -258,7 +258,7 @@ export function App({ session, theme, exitWithApp }: AppProps) {
     main = <AllocTable rows={rows} selected={index} top={top} height={layout.main} width={cols} version={version}
       series={(pid, tid) => store.allocSeries(pid, tid)} />;
   } else if (s.view === 'signals') {
-    const lines = signalViewLines(row?.proc, row ? store.previousProcess(row.proc.pid) : undefined, events, cols);
+    const lines = signalViewLines(row?.proc, row ? store.previousProcess(row.proc.pid) : undefined, events, cols, snap?.processes);
     // Keep the last page full; store the clamp so PgUp counts from what is shown.
     const detailTop = Math.max(0, Math.min(s.detailTop, lines.length - layout.main));
     ui.current.detailTop = detailTop;

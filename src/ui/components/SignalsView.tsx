@@ -2,7 +2,7 @@
 // what changed since the previous snapshot, recent disposition events, and the process's hazards.
 import { Box } from 'ink';
 import type { ProcessInfo, SnapshotEvent } from '../../model/snapshot.js';
-import { blockedText, dispositionLines, pendingText, signalSummary, type SignalMark } from '../signalsModel.js';
+import { blockedText, dispositionLines, inheritedDispositions, pendingText, signalSummary, type SignalMark } from '../signalsModel.js';
 import type { Role } from '../theme.js';
 import { Line, type Seg } from '../themeContext.js';
 
@@ -48,7 +48,7 @@ export function wrapWords(text: string, width: number): string[] {
 const markSeg = (m: SignalMark, role: Role): Seg => ({ text: m.changed ? `${m.name}*` : m.name, role: m.changed ? 'changed' : role });
 
 export function signalViewLines(p: ProcessInfo | undefined, prev: ProcessInfo | undefined,
-  events: readonly SnapshotEvent[], width: number): Seg[][] {
+  events: readonly SnapshotEvent[], width: number, processes: readonly ProcessInfo[] = []): Seg[][] {
   if (!p) return [[{ text: 'No process selected.', role: 'dim' }]];
   const s = signalSummary(p, prev);
   const lines: Seg[][] = [];
@@ -71,7 +71,13 @@ export function signalViewLines(p: ProcessInfo | undefined, prev: ProcessInfo | 
   if (s.dropped.length) lines.push(...flow('changed', s.dropped.map((d) => ({ text: d, role: 'changed' as Role })), width));
   const disp = dispositionLines(events, p.pid, 8);
   lines.push([{ text: 'recent sigaction / timer / exec calls', role: 'header' }, { text: '  newest first', role: 'dim' }]);
-  if (!disp.length) lines.push([{ text: '  none seen (recorded by the shim when the app calls sigaction/signal)', role: 'dim' }]);
+  const inherited = disp.length ? null : inheritedDispositions(events, processes, p.pid, 8);
+  if (inherited) {
+    lines.push([{ text: `  none by this process: inherited across fork from ${inherited.from.pid} ${inherited.from.comm}`, role: 'dim' }]);
+    for (const d of inherited.lines) lines.push([{ text: `  ${d}`, role: 'text' }]);
+  } else if (!disp.length) {
+    lines.push([{ text: '  none seen (recorded by the shim when the app calls sigaction/signal)', role: 'dim' }]);
+  }
   for (const d of disp) lines.push([{ text: `  ${d}`, role: 'text' }]);
   if (p.hazards.length) {
     lines.push([{ text: 'hazards', role: 'header' }]);
