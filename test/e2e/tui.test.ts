@@ -117,3 +117,10 @@ test('p twice profiles the selected process; the files view shows the file and p
   tmux.keys('q');
   await tmux.waitFor(/\[perftop exited/, 10_000);
 });
+
+test('--exit-with-app: perftop leaves with the app, with its status, without a key', async (t) => {
+  const tmux = new Tmux(80, 24);
+  t.after(() => tmux.close());
+  tmux.start(['--exit-with-app', fixture('tree3x4'), '0.5']);
+  await tmux.waitFor(/\[perftop exited 3\]/, 15_000);
+});
