@@ -247,6 +247,7 @@ export class ProcProbe implements Probe {
       const status: StatusFields = parseStatus(th.status.read() ?? '');
       const dir = `${this.root}/${e.pid}/task/${tid}`;
       const sleeping = st.state === 'S' || st.state === 'D';
+      const wchan = sleeping ? parseWchan(readOnce(`${dir}/wchan`) ?? '') : '';
       out.push({
         tid,
         comm: st.comm,
@@ -254,9 +255,10 @@ export class ProcProbe implements Probe {
         ticks: st.ticks,
         sigBlk: status.sigBlk,
         sigPnd: status.sigPnd,
-        wchan: sleeping ? parseWchan(readOnce(`${dir}/wchan`) ?? '') : '',
-        // Only a sleeping thread's syscall matters (is it parked in poll?); a running one would just say so.
-        syscall: sleeping ? parseSyscall(readOnce(`${dir}/syscall`) ?? '') : null,
+        wchan,
+        // Only a sleeping thread's syscall matters (is it parked in poll?), and only when wchan does not already
+        // say where it sleeps: the syscall file costs several times a stat read (it samples the task's registers).
+        syscall: sleeping && wchan === '' ? parseSyscall(readOnce(`${dir}/syscall`) ?? '') : null,
       });
     }
     for (const [tid, th] of e.threads) {

@@ -170,10 +170,21 @@ test('threads: wchan and syscall of parked threads, masks', (t) => {
   const probe = new ProcProbe({ rootPid: 4898, includeRoot: true, procRoot: path.join(FIX, 'threads') });
   t.after(() => probe.close());
   const p = probe.tick().processes[0];
-  assert.deepEqual(p.threads.map((th) => [th.comm, th.syscall]), [['fx', 34], ['poller', 7], ['epoller', 232], ['selecter', 270], ['blocker', 34]]);
-  assert.equal(p.threads[2].wchan, 'do_epoll_wait');
+  // wchan says where each one sleeps, so the (costlier) syscall file is not read.
+  assert.deepEqual(p.threads.map((th) => [th.comm, th.wchan, th.syscall]), [
+    ['fx', '__do_sys_pause', null], ['poller', 'poll_schedule_timeout.constprop.0', null], ['epoller', 'do_epoll_wait', null],
+    ['selecter', 'poll_schedule_timeout.constprop.0', null], ['blocker', '__do_sys_pause', null]]);
   assert.equal(p.sigCgt, '0000000104000002');
   assert.equal(p.threads[4].sigBlk, '0000001000000200');
+});
+
+test('threads: without a wchan (e.g. a kernel that hides it), the syscall number says where a thread waits', (t) => {
+  const dir = copyFixture(t, 'threads');
+  for (const tid of fs.readdirSync(path.join(dir, '4898/task'))) rewrite(path.join(dir, '4898/task', tid, 'wchan'), '0');
+  const probe = new ProcProbe({ rootPid: 4898, includeRoot: true, procRoot: dir });
+  t.after(() => probe.close());
+  const p = probe.tick().processes[0];
+  assert.deepEqual(p.threads.map((th) => [th.comm, th.syscall]), [['fx', 34], ['poller', 7], ['epoller', 232], ['selecter', 270], ['blocker', 34]]);
 });
 
 test('live /proc: a real child appears, has ticks and rss, and vanishes once after kill', async (t) => {
