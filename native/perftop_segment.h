@@ -68,7 +68,7 @@ struct pt_slot {
   uint64_t frees;
   uint64_t alloc_bytes;
   uint64_t free_bytes;
-  int64_t peak;    /* highest alloc_bytes - free_bytes of this thread, sampled at each publish (PT_PEAK_BATCH) */
+  int64_t peak;    /* highest alloc_bytes - free_bytes of this thread */
   int64_t published; /* alloc_bytes - free_bytes when this thread last added to pt_header.live_published */
   uint64_t reserved;
 } __attribute__((aligned(64)));

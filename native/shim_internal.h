@@ -105,8 +105,7 @@ static inline void pt_count_alloc(struct pt_slot *s, size_t n) {
   pt_add(&s->allocs, 1);
   uint64_t ab = pt_add_fetch(&s->alloc_bytes, n);
   int64_t live = (int64_t)(ab - __atomic_load_n(&s->free_bytes, __ATOMIC_RELAXED));
-  /* The thread's peak is raised in pt_publish, once live has grown PT_PEAK_BATCH past the last publish (and the
-   * reader takes max(peak, live) at each read): exact to within 16 KiB, and no compare-and-store per malloc. */
+  if (live > __atomic_load_n(&s->peak, __ATOMIC_RELAXED)) __atomic_store_n(&s->peak, live, __ATOMIC_RELAXED);
   if (PT_UNLIKELY(live - __atomic_load_n(&s->published, __ATOMIC_RELAXED) >= PT_PEAK_BATCH)) pt_publish(s);
 }
 
@@ -116,6 +115,8 @@ static inline int pt_count_alloc_fast(struct pt_slot *s, size_t n) {
   pt_add(&s->allocs, 1);
   uint64_t ab = pt_add_fetch(&s->alloc_bytes, n);
   int64_t live = (int64_t)(ab - __atomic_load_n(&s->free_bytes, __ATOMIC_RELAXED));
+  /* The thread's own peak is exact (a thread that allocates and frees small blocks all day must not show 0). */
+  if (PT_UNLIKELY(live > __atomic_load_n(&s->peak, __ATOMIC_RELAXED))) __atomic_store_n(&s->peak, live, __ATOMIC_RELAXED);
   return live - __atomic_load_n(&s->published, __ATOMIC_RELAXED) >= PT_PEAK_BATCH;
 }
 
