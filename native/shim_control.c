@@ -73,11 +73,6 @@ static struct {
 } pt_heap;
 
 /* ---- small helpers (no stdio, no allocation) ---- */
-static void pt_cpy(char *dst, size_t cap, const char *src) {
-  size_t i = 0;
-  for (; src && src[i] && i + 1 < cap; i++) dst[i] = src[i];
-  if (cap) dst[i] = 0;
-}
 
 static long pt_futex(uint32_t *word, int op, uint32_t val, const struct timespec *ts) {
   return syscall(SYS_futex, word, op, val, ts, NULL, 0);
@@ -91,8 +86,8 @@ static void pt_set_cpu(int on, const char *file, const char *msg) {
   if (!pt_ctl) return;
   pt_state_begin();
   pt_ctl->cpu_on = (uint32_t)on;
-  if (file) pt_cpy(pt_ctl->cpu_file, sizeof pt_ctl->cpu_file, file);
-  if (msg) pt_cpy(pt_ctl->state_msg, sizeof pt_ctl->state_msg, msg);
+  if (file) pt_copy(pt_ctl->cpu_file, sizeof pt_ctl->cpu_file, file);
+  if (msg) pt_copy(pt_ctl->state_msg, sizeof pt_ctl->state_msg, msg);
   pt_state_end();
 }
 
@@ -101,8 +96,8 @@ static void pt_set_heap(int on, const char *prefix, const char *msg) {
   pt_state_begin();
   pt_ctl->heap_on = (uint32_t)on;
   pt_ctl->tcmalloc = pt_heap.dump != NULL;
-  if (prefix) pt_cpy(pt_ctl->heap_prefix, sizeof pt_ctl->heap_prefix, prefix);
-  if (msg) pt_cpy(pt_ctl->state_msg, sizeof pt_ctl->state_msg, msg);
+  if (prefix) pt_copy(pt_ctl->heap_prefix, sizeof pt_ctl->heap_prefix, prefix);
+  if (msg) pt_copy(pt_ctl->state_msg, sizeof pt_ctl->state_msg, msg);
   pt_state_end();
 }
 
@@ -133,7 +128,7 @@ static void pt_safe_comm(char out[17]) {
     out[i] = ok ? c : '_';
   }
   out[i] = 0;
-  if (i == 0 || (i == 1 && out[0] == '.')) pt_cpy(out, 17, "proc");
+  if (i == 0 || (i == 1 && out[0] == '.')) pt_copy(out, 17, "proc");
 }
 
 /* <dir>/<comm>.<pid> */
@@ -183,7 +178,7 @@ static const char *pt_base(const char *path) {
 /* comm (as the kernel sets it from the exec'd file name: basename, 15 bytes) or basename(argv[0]). */
 static int pt_target_matches(const char *glob, const char *path, const char *argv0) {
   char comm[16];
-  pt_cpy(comm, sizeof comm, pt_base(path));
+  pt_copy(comm, sizeof comm, pt_base(path));
   return pt_glob_match(glob, comm) || pt_glob_match(glob, pt_base(argv0));
 }
 
@@ -207,7 +202,7 @@ static int pt_load_profiler(char *err, size_t cap) {
   void (*stop)(void) = (void (*)(void))dlsym(h, "ProfilerStop");
   int (*start)(const char *) = (int (*)(const char *))dlsym(h, "ProfilerStart");
   if (!start || !stop) {
-    pt_cpy(err, cap, PT_LIBPROFILER " has no ProfilerStart/ProfilerStop");
+    pt_copy(err, cap, PT_LIBPROFILER " has no ProfilerStart/ProfilerStop");
     return 0;
   }
   pt_prof.stop = stop;
@@ -227,16 +222,16 @@ static void pt_resolve_heap(void) {
 /* Start a CPU profile into <dir>/<comm>.<pid>.<NNNN>.cpu.prof; returns 1 and the file, or 0 and why not. */
 static int pt_cpu_start(const char *dir, char *file, size_t fcap, char *err, size_t ecap) {
   if (pt_ctl && pt_ctl->cpu_on) {
-    pt_cpy(err, ecap, "a CPU profile is already running");
+    pt_copy(err, ecap, "a CPU profile is already running");
     return 0;
   }
   if (!dir[0] || dir[0] != '/') {
-    pt_cpy(err, ecap, "the output directory must be an absolute path");
+    pt_copy(err, ecap, "the output directory must be an absolute path");
     return 0;
   }
   if (!pt_load_profiler(err, ecap)) return 0;
   if (!pt_next_name(file, fcap, dir, "cpu.prof")) {
-    pt_cpy(err, ecap, "no free file name in the output directory");
+    pt_copy(err, ecap, "no free file name in the output directory");
     return 0;
   }
   if (!pt_prof.start(file)) {
@@ -258,11 +253,11 @@ static void pt_cpu_stop(void) {
 static int pt_heap_start(const char *dir, char *prefix, size_t cap, char *err, size_t ecap) {
   pt_resolve_heap();
   if (!pt_heap.dump) {
-    pt_cpy(err, ecap, "libtcmalloc is not loaded in this process");
+    pt_copy(err, ecap, "libtcmalloc is not loaded in this process");
     return 0;
   }
   if (!dir[0] || dir[0] != '/' || !pt_prefix(prefix, cap, dir)) {
-    pt_cpy(err, ecap, "the output directory must be an absolute path");
+    pt_copy(err, ecap, "the output directory must be an absolute path");
     return 0;
   }
   pt_heap.start(prefix);
@@ -272,8 +267,8 @@ static int pt_heap_start(const char *dir, char *prefix, size_t cap, char *err, s
 
 /* ---- commands ---- */
 static void pt_ack(uint32_t seq, int status, const char *msg, const char *file) {
-  pt_cpy(pt_ctl->ack_msg, sizeof pt_ctl->ack_msg, msg);
-  pt_cpy(pt_ctl->ack_file, sizeof pt_ctl->ack_file, file);
+  pt_copy(pt_ctl->ack_msg, sizeof pt_ctl->ack_msg, msg);
+  pt_copy(pt_ctl->ack_file, sizeof pt_ctl->ack_file, file);
   __atomic_store_n(&pt_ctl->ack_status, status, __ATOMIC_RELAXED);
   __atomic_store_n(&pt_ctl->ack_seq, seq, __ATOMIC_RELEASE);
 }
@@ -296,7 +291,7 @@ static void pt_run(uint32_t seq) {
         pt_ack(seq, PT_ACK_FAIL, "no CPU profile is running", "");
         return;
       }
-      pt_cpy(file, sizeof file, pt_ctl->cpu_file);
+      pt_copy(file, sizeof file, pt_ctl->cpu_file);
       pt_cpu_stop();
       pt_ack(seq, PT_ACK_OK, "", file);
       return;
@@ -314,7 +309,7 @@ static void pt_run(uint32_t seq) {
         }
         note = "started";
       } else {
-        pt_cpy(file, sizeof file, pt_ctl->heap_on ? pt_ctl->heap_prefix : "");
+        pt_copy(file, sizeof file, pt_ctl->heap_on ? pt_ctl->heap_prefix : "");
       }
       pt_heap.dump("perftop");
       pt_ack(seq, PT_ACK_OK, note, file);
@@ -406,51 +401,22 @@ static void pt_start_thread(void) {
 }
 
 static struct pt_ctl *pt_create_ctl(void) {
-  char path[512];
-  pid_t pid = getpid();
-  for (unsigned gen = 0; gen < 4096; gen++) {
-    struct pt_buf b = {path, sizeof path, 0};
-    pt_puts(&b, pt_ctl_dir);
-    pt_puts(&b, "/perftop-");
-    pt_puts(&b, pt_ctl_session);
-    pt_puts(&b, "-");
-    pt_putu(&b, (unsigned long long)pid);
-    pt_puts(&b, "-");
-    pt_putu(&b, gen);
-    pt_puts(&b, ".ctl");
-    if (b.len + 1 >= sizeof path) return NULL;
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      if (errno == EEXIST) continue;
-      return NULL;
-    }
-    fchmod(fd, 0600);
-    if (ftruncate(fd, sizeof(struct pt_ctl)) != 0) {
-      close(fd);
-      unlink(path);
-      return NULL;
-    }
-    void *m = mmap(NULL, sizeof(struct pt_ctl), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) {
-      unlink(path);
-      return NULL;
-    }
-    struct pt_ctl *c = m;
-    c->version = PT_CTL_VERSION;
-    c->size = sizeof(struct pt_ctl);
-    c->pid = pid;
-    c->gen = gen;
-    prctl(PR_GET_NAME, c->comm, 0, 0, 0);
-    __atomic_store_n(&c->magic, PT_CTL_MAGIC, __ATOMIC_RELEASE);
-    return c;
-  }
-  return NULL;
+  unsigned gen;
+  void *m = pt_map_new_file(pt_ctl_dir, pt_ctl_session, ".ctl", sizeof(struct pt_ctl), &gen);
+  if (!m) return NULL;
+  struct pt_ctl *c = m;
+  c->version = PT_CTL_VERSION;
+  c->size = sizeof(struct pt_ctl);
+  c->pid = getpid();
+  c->gen = gen;
+  prctl(PR_GET_NAME, c->comm, 0, 0, 0);
+  __atomic_store_n(&c->magic, PT_CTL_MAGIC, __ATOMIC_RELEASE);
+  return c;
 }
 
 static void pt_env_copy(char *dst, size_t cap, const char *name) {
   const char *v = getenv(name);
-  if (v && strlen(v) < cap) pt_cpy(dst, cap, v);
+  if (v && strlen(v) < cap) pt_copy(dst, cap, v);
   else dst[0] = 0;
 }
 
@@ -469,8 +435,8 @@ PT_EXPORT void pthread_exit(void *ret) {
 void pt_ctl_init(const char *session, int argc, char **argv) {
   const char *dir = getenv("PERFTOP_CTL_DIR");
   if (!dir || dir[0] != '/' || strlen(dir) >= sizeof pt_ctl_dir || strlen(session) >= sizeof pt_ctl_session) return;
-  pt_cpy(pt_ctl_dir, sizeof pt_ctl_dir, dir);
-  pt_cpy(pt_ctl_session, sizeof pt_ctl_session, session);
+  pt_copy(pt_ctl_dir, sizeof pt_ctl_dir, dir);
+  pt_copy(pt_ctl_session, sizeof pt_ctl_session, session);
   pt_env_copy(pt_out, sizeof pt_out, "PERFTOP_OUT");
   pt_env_copy(pt_cpu_glob, sizeof pt_cpu_glob, "PERFTOP_PROFILE_CPU");
   pt_env_copy(pt_heap_glob, sizeof pt_heap_glob, "PERFTOP_PROFILE_HEAP");
@@ -547,7 +513,7 @@ void pt_ctl_child(void) {
   struct pt_ctl *parent = pt_ctl;
   int cpu = parent && parent->cpu_on, heap = parent && parent->heap_on;
   char cpu_file[PT_CTL_PATH];
-  pt_cpy(cpu_file, sizeof cpu_file, parent ? parent->cpu_file : "");
+  pt_copy(cpu_file, sizeof cpu_file, parent ? parent->cpu_file : "");
   pt_ctl = pt_create_ctl();
   if (parent) munmap(parent, sizeof(struct pt_ctl)); /* the parent's; never written by the child */
   if (!pt_ctl) {

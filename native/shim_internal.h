@@ -149,6 +149,13 @@ struct pt_buf {
 void pt_puts(struct pt_buf *b, const char *s);
 void pt_putu(struct pt_buf *b, unsigned long long v);
 void pt_putx(struct pt_buf *b, unsigned long long v);
+/* Bounded copy, always terminated (cap > 0); NULL copies as "". */
+void pt_copy(char *dst, size_t cap, const char *src);
+
+/* Creates <dir>/perftop-<session>-<pid>-<gen><suffix> for the first free gen (0600, O_EXCL|O_NOFOLLOW, so a file
+ * someone planted is never reused or followed), sizes it and maps it shared read-write. The segment and the
+ * control file both come from here. Returns the zeroed mapping and sets *gen, or NULL (shim_segment.c). */
+void *pt_map_new_file(const char *dir, const char *session, const char *suffix, size_t size, unsigned *gen);
 
 /* Control thread and profiling scope (shim_control.c). */
 struct pt_exec_save {

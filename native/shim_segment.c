@@ -168,24 +168,25 @@ static void pt_thread_exit(void *v) {
 }
 
 /* ---- segment creation ---- */
-static void pt_copy(char *dst, size_t cap, const char *src) {
+void pt_copy(char *dst, size_t cap, const char *src) {
   size_t i = 0;
   for (; src && src[i] && i + 1 < cap; i++) dst[i] = src[i];
-  dst[i] = 0;
+  if (cap) dst[i] = 0;
 }
 
-static struct pt_header *pt_create_segment(void) {
+void *pt_map_new_file(const char *dir, const char *session, const char *suffix, size_t size, unsigned *gen_out) {
   char path[512];
   pid_t pid = getpid();
   for (unsigned gen = 0; gen < 4096; gen++) {
     struct pt_buf b = {path, sizeof path, 0};
-    pt_puts(&b, pt_dir);
+    pt_puts(&b, dir);
     pt_puts(&b, "/perftop-");
-    pt_puts(&b, pt_session);
+    pt_puts(&b, session);
     pt_puts(&b, "-");
     pt_putu(&b, (unsigned long long)pid);
     pt_puts(&b, "-");
     pt_putu(&b, gen);
+    pt_puts(&b, suffix);
     if (b.len + 1 >= sizeof path) return NULL;
     int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -193,37 +194,45 @@ static struct pt_header *pt_create_segment(void) {
       return NULL;
     }
     fchmod(fd, 0600); /* exactly 0600 whatever the umask */
-    if (ftruncate(fd, PT_TOTAL_SIZE) != 0) {
+    if (ftruncate(fd, (off_t)size) != 0) {
       close(fd);
       unlink(path);
       return NULL;
     }
-    void *m = mmap(NULL, PT_TOTAL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (m == MAP_FAILED) {
       unlink(path);
       return NULL;
     }
-    struct pt_header *h = m;
-    h->version = PT_VERSION;
-    h->header_size = sizeof(struct pt_header);
-    h->total_size = PT_TOTAL_SIZE;
-    h->slot_count = PT_SLOTS;
-    h->slot_size = sizeof(struct pt_slot);
-    h->slots_offset = PT_SLOTS_OFFSET;
-    h->hist_count = PT_HIST;
-    h->hist_rec_size = sizeof(struct pt_hist_rec);
-    h->hist_offset = PT_HIST_OFFSET;
-    h->pid = pid;
-    h->gen = gen;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    h->start_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-    prctl(PR_GET_NAME, h->comm, 0, 0, 0);
-    __atomic_store_n(&h->magic, PT_MAGIC, __ATOMIC_RELEASE);
-    return h;
+    *gen_out = gen;
+    return m;
   }
   return NULL;
+}
+
+static struct pt_header *pt_create_segment(void) {
+  unsigned gen;
+  void *m = pt_map_new_file(pt_dir, pt_session, "", PT_TOTAL_SIZE, &gen);
+  if (!m) return NULL;
+  struct pt_header *h = m;
+  h->version = PT_VERSION;
+  h->header_size = sizeof(struct pt_header);
+  h->total_size = PT_TOTAL_SIZE;
+  h->slot_count = PT_SLOTS;
+  h->slot_size = sizeof(struct pt_slot);
+  h->slots_offset = PT_SLOTS_OFFSET;
+  h->hist_count = PT_HIST;
+  h->hist_rec_size = sizeof(struct pt_hist_rec);
+  h->hist_offset = PT_HIST_OFFSET;
+  h->pid = getpid();
+  h->gen = gen;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  h->start_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+  prctl(PR_GET_NAME, h->comm, 0, 0, 0);
+  __atomic_store_n(&h->magic, PT_MAGIC, __ATOMIC_RELEASE);
+  return h;
 }
 
 static void pt_start_segment(void) {
