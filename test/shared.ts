@@ -1,6 +1,7 @@
 // What several test folders need alike: the repository root, the native builds a test runs against, and a bounded
 // wait for a condition. (npm test builds everything first; these make a single test file runnable on its own.)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { TestContext } from 'node:test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,4 +32,23 @@ export async function until<T>(what: string, fn: () => T | undefined | null | fa
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+export type ExitStatus = { code: number | null; signal: NodeJS.Signals | null };
+
+/** Spawns a child the test owns: `exit` resolves with its status, and t.after SIGKILLs it by its own pid if it is
+ * still running (a failed assertion must not leave it behind). */
+export function spawnOwned(t: TestContext, file: string, args: string[], opts: SpawnOptions): { child: ChildProcess; exit: Promise<ExitStatus> } {
+  const child = spawn(file, args, opts);
+  let exited = false;
+  const exit = new Promise<ExitStatus>((res) =>
+    child.on('exit', (code, signal) => {
+      exited = true;
+      res({ code, signal });
+    }),
+  );
+  t.after(() => {
+    if (!exited && child.pid) process.kill(child.pid, 'SIGKILL');
+  });
+  return { child, exit };
 }

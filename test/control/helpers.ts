@@ -1,14 +1,14 @@
 // Shared by test/control/*.test.ts: build what the tests run (shim, addon, fixtures, dist for bin/perftop), start
 // a fixture with the shim preloaded in a private segment directory, a temporary --out directory; everything is
 // removed (and every child ended by its own pid) in t.after, also when a test fails.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { shimPath } from '../../src/native/shimPath.js';
-import { buildNative, ROOT, TCMALLOC, until } from '../shared.js';
+import { buildNative, ROOT, spawnOwned, TCMALLOC, until } from '../shared.js';
 
 export { ROOT, TCMALLOC, until };
 
@@ -55,18 +55,8 @@ export function start(t: TestContext, b: Box, name: string, args: string[], opts
     PERFTOP_OUT: b.out,
     ...opts.env,
   };
-  const child = spawn(fixture(name), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let done = false;
+  const { child, exit } = spawnOwned(t, fixture(name), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-    child.on('exit', (code, signal) => {
-      done = true;
-      res({ code, signal });
-    }),
-  );
-  t.after(() => {
-    if (!done && child.pid) process.kill(child.pid, 'SIGKILL');
-  });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {

@@ -1,13 +1,13 @@
 // Shared by test/native/*.test.ts: build the shim, the addon and the fixtures once; run a fixture with the shim
 // preloaded in a private segment directory; clean up (child killed by its own pid, directory removed) in t.after.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { shimPath } from '../../src/native/shimPath.js';
-import { buildNative, ROOT, TCMALLOC } from '../shared.js';
+import { buildNative, ROOT, spawnOwned, TCMALLOC } from '../shared.js';
 
 export { ROOT, TCMALLOC };
 
@@ -59,17 +59,7 @@ export function runFixture(t: TestContext, box: Sandbox, args: string[], opts: R
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  const child = spawn(FIXTURE, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let exited = false;
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-    child.on('exit', (code, signal) => {
-      exited = true;
-      res({ code, signal });
-    }),
-  );
-  t.after(() => {
-    if (!exited && child.pid) process.kill(child.pid, 'SIGKILL');
-  });
+  const { child, exit } = spawnOwned(t, FIXTURE, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
