@@ -58,6 +58,20 @@ export class Tmux {
     this.panePid = Number(this.tmux('display-message', '-p', '#{pane_pid}').trim());
   }
 
+  /** `perftop ARGS` in a fresh 80×24 server that the test owns: closed in t.after, even when it failed. */
+  static open(t: { after(fn: () => Promise<void>): void }, args: string[], env: Record<string, string> = {}): Tmux {
+    const tmux = new Tmux(80, 24);
+    t.after(() => tmux.close());
+    tmux.start(args, env);
+    return tmux;
+  }
+
+  /** Presses q and waits for perftop to exit (with `status` when given); returns the screen then. */
+  async quit(status?: number): Promise<string> {
+    this.keys('q');
+    return this.waitFor(status === undefined ? /\[perftop exited \d+\]/ : new RegExp(`\\[perftop exited ${status}\\]`), 10_000);
+  }
+
   keys(...keys: string[]): void {
     this.tmux('send-keys', ...keys);
   }

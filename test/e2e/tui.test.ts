@@ -20,9 +20,7 @@ function appPids(tmux: Tmux, name: string): number[] {
 }
 
 test('the example tree: children pids and the app output on screen; q leaves nothing alive', async (t) => {
-  const tmux = new Tmux(80, 24);
-  t.after(() => tmux.close());
-  tmux.start(['./examples/out/forktree']);
+  const tmux = Tmux.open(t, ['./examples/out/forktree']);
   const screen = await tmux.waitFor(/forktree-w2[\s\S]*root tick/, 15_000);
   const pids = appPids(tmux, 'forktree');
   assert.ok(pids.length >= 3, `root and two workers running: ${pids}`);
@@ -31,15 +29,12 @@ test('the example tree: children pids and the app output on screen; q leaves not
   assert.equal(rows.length, 24);
   assert.equal(rows[23].trim(), '', 'the frame stays within rows - 1 (the last row is free)');
   const all = tmux.processes();
-  tmux.keys('q');
-  await tmux.waitFor(/\[perftop exited \d+\]/, 10_000);
+  await tmux.quit();
   for (const pid of all) assert.equal(pidAlive(pid), false, `pid ${pid} still alive after q`);
 });
 
 test('help lists the keys; Enter expands threads by name', async (t) => {
-  const tmux = new Tmux(80, 24);
-  t.after(() => tmux.close());
-  tmux.start([fixture('tree3x4'), '30']);
+  const tmux = Tmux.open(t, [fixture('tree3x4'), '30']);
   await tmux.waitFor(/tree3x4[\s\S]*tree3x4[\s\S]*tree3x4[\s\S]*tree3x4/, 15_000);
   tmux.keys('?');
   const help = await tmux.waitFor(/signal menu/);
@@ -48,14 +43,11 @@ test('help lists the keys; Enter expands threads by name', async (t) => {
   tmux.keys('Down', 'Enter');
   const expanded = await tmux.waitFor(/w1-1[\s\S]*w1-4/);
   assert.match(expanded, /w1-2/);
-  tmux.keys('q');
-  await tmux.waitFor(/\[perftop exited/, 10_000);
+  await tmux.quit();
 });
 
 test('filter, signal menu shows SIGUSR1 caught by on_usr1, Enter delivers it to the app', async (t) => {
-  const tmux = new Tmux(80, 24);
-  t.after(() => tmux.close());
-  tmux.start([fixture('sigdemo'), '60']);
+  const tmux = Tmux.open(t, [fixture('sigdemo'), '60']);
   await tmux.waitFor(/sigdemo \d+ ready/, 15_000);
   tmux.keys('/');
   tmux.type('sigdemo');
@@ -66,23 +58,17 @@ test('filter, signal menu shows SIGUSR1 caught by on_usr1, Enter delivers it to 
   assert.match(menu, /SIGUSR1/);
   tmux.keys('Enter');
   await tmux.waitFor(/got SIGUSR1/);
-  tmux.keys('q');
-  await tmux.waitFor(/\[perftop exited/, 10_000);
+  await tmux.quit();
 });
 
 test('the app exits: perftop stays with its status until q, then exits with it', async (t) => {
-  const tmux = new Tmux(80, 24);
-  t.after(() => tmux.close());
-  tmux.start([fixture('tree3x4'), '0.5']);
+  const tmux = Tmux.open(t, [fixture('tree3x4'), '0.5']);
   await tmux.waitFor(/exited 3/, 15_000);
-  tmux.keys('q');
-  await tmux.waitFor(/\[perftop exited 3\]/, 10_000);
+  await tmux.quit(3);
 });
 
 test('i types into the app through the PTY; Ctrl-] returns to perftop keys', async (t) => {
-  const tmux = new Tmux(80, 24);
-  t.after(() => tmux.close());
-  tmux.start(['cat']);
+  const tmux = Tmux.open(t, ['cat']);
   await tmux.waitFor(/running[\s\S]*cat/, 15_000);
   tmux.keys('i');
   await tmux.waitFor(/typing \(Ctrl-\] returns\)/);
@@ -91,15 +77,14 @@ test('i types into the app through the PTY; Ctrl-] returns to perftop keys', asy
   await tmux.waitFor(/hello perftop\s*\n\s*hello perftop/); // the tty's echo, then cat's copy
   tmux.keys('C-]');
   await tmux.waitFor(/i to type/);
-  tmux.keys('q');
-  await tmux.waitFor(/\[perftop exited/, 10_000);
+  await tmux.quit();
 });
 
 test('p twice profiles the selected process; the files view shows the file and pprof\'s top entry', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'ptout-'));
   const tmux = new Tmux(80, 24);
   t.after(async () => {
-    await tmux.close();
+    await tmux.close(); // perftop first, so nothing writes into --out while it goes
     rmSync(out, { recursive: true, force: true });
   });
   tmux.start(['--out', out, fixture('busy'), '30']);
@@ -114,13 +99,10 @@ test('p twice profiles the selected process; the files view shows the file and p
   assert.match(files[0], /^busy\.\d+\.0001\.cpu\.prof$/);
   tmux.keys('4');
   await tmux.waitFor(/burn_cpu/, 15_000);
-  tmux.keys('q');
-  await tmux.waitFor(/\[perftop exited/, 10_000);
+  await tmux.quit();
 });
 
 test('--exit-with-app: perftop leaves with the app, with its status, without a key', async (t) => {
-  const tmux = new Tmux(80, 24);
-  t.after(() => tmux.close());
-  tmux.start(['--exit-with-app', fixture('tree3x4'), '0.5']);
+  const tmux = Tmux.open(t, ['--exit-with-app', fixture('tree3x4'), '0.5']);
   await tmux.waitFor(/\[perftop exited 3\]/, 15_000);
 });
