@@ -58,6 +58,18 @@ function rowsFor(snap: Snapshot | null, ui: UiState): Row[] {
   return sortRows(rows, ui.sort === 'live' ? (p) => p.alloc?.liveBytes ?? -1 : (p) => p.alloc?.allocsPerSec ?? -1);
 }
 
+/** rowsFor, computed once per change of its inputs (snapshot and `expanded` are replaced, never mutated): a key
+ * press and the frame it causes share one build instead of walking every process twice. */
+function rowsCache(): (snap: Snapshot | null, ui: UiState) => Row[] {
+  let last: { snap: Snapshot | null; expanded: ReadonlySet<number>; filter: string; view: string; sort: string; rows: Row[] } | null = null;
+  return (snap, ui) => {
+    if (last && last.snap === snap && last.expanded === ui.expanded && last.filter === ui.filter && last.view === ui.view && last.sort === ui.sort)
+      return last.rows;
+    last = { snap, expanded: ui.expanded, filter: ui.filter, view: ui.view, sort: ui.sort, rows: rowsFor(snap, ui) };
+    return last.rows;
+  };
+}
+
 function selectedIndex(rows: readonly Row[], key: string | null, fallback: number): number {
   const i = key ? rows.findIndex((r) => r.key === key) : -1;
   if (i >= 0) return i;
@@ -75,6 +87,7 @@ export function App({ session, theme, exitWithApp }: AppProps) {
   const layout = computeLayout(size.rows, size.cols, session.screen !== null);
   const { store, version } = useSessionStore(session);
   const [, setTick] = useState(0);
+  const rowsOf = useRef(rowsCache()).current;
   const ui = useRef<UiState>({
     view: 'processes', expanded: new Set(), filter: '', filterEditing: false, help: false, menu: null,
     inputMode: false, status: null, sort: 'tree', selectedKey: null, detailTop: 0, fileIndex: null,
@@ -168,7 +181,7 @@ export function App({ session, theme, exitWithApp }: AppProps) {
 
   const onGlobalKey = (key: KeyEvent) => {
     const s = ui.current;
-    const rows = rowsFor(store.current, s);
+    const rows = rowsOf(store.current, s);
     const index = selectedIndex(rows, s.selectedKey, lastIndex.current);
     const row = rows[index];
     const page = Math.max(1, layoutRef.current.main - 2);
@@ -236,7 +249,7 @@ export function App({ session, theme, exitWithApp }: AppProps) {
   // ---- drawing ----
   const s = ui.current;
   const snap = store.current;
-  const rows = rowsFor(snap, s);
+  const rows = rowsOf(snap, s);
   const index = selectedIndex(rows, s.selectedKey, lastIndex.current);
   lastIndex.current = index;
   const row = rows[index];
