@@ -12,7 +12,13 @@
  * The writer stores `magic` last (release), so a reader that sees the magic sees a complete header.
  *
  * Concurrency (the writer never locks on the malloc path):
- *  - A pt_slot is written only by its owning thread, with one plain (non-locked) add per counter.
+ *  - A pt_slot is written only by its owning thread, with one plain (non-locked) add per counter. Two counters are
+ *    kept biased so that the add's own overflow flag tells malloc and free when to take their slow path (no reload,
+ *    no compare): live_c = live + live_bias overflows exactly when live exceeds the thread's bound `hi`, frees_c =
+ *    frees + frees_bias every PT_FREE_CHECK frees. The owner changes a bias only in its slow path, inside `seq`
+ *    (odd while it rebiases); a reader copies the slot between two equal, even reads of seq and subtracts the
+ *    biases. The owner adds to alloc_bytes before live_c, so a reader that reads live_c first and alloc_bytes
+ *    second gets freed bytes = alloc_bytes - live never below what had really been freed.
  *  - Folding a dead thread's slot into `folded` and freeing the slot happens under `fold_seq` (a seqlock: odd while
  *    folding). A reader copies `folded` plus every live slot between two equal, even reads of fold_seq; so an exiting
  *    thread is counted exactly once.
@@ -26,11 +32,12 @@
 #include <stdint.h>
 
 #define PT_MAGIC 0x3147455350545250ULL /* "PRTPSEG1" little-endian */
-#define PT_VERSION 2u
+#define PT_VERSION 3u
 #define PT_SLOTS 256u                 /* thread slots per process; more live threads count into `folded` */
 #define PT_HIST 128u                  /* history ring records */
 #define PT_CPU_TIMERS 16u             /* armed CPU-clock POSIX timers remembered */
 #define PT_PEAK_BATCH (16 * 1024)     /* a thread publishes its live-byte change once it moved this far */
+#define PT_FREE_CHECK 64              /* frees between two checks for a drop to publish */
 #define PT_MAX_SEGMENT (16u << 20)    /* readers refuse larger files */
 
 /* Slot states. */
@@ -60,17 +67,25 @@ struct pt_counters {
   uint64_t free_bytes;
 };
 
-/* One thread's counters: exactly one cache line, written by the owning thread only. */
+/* One thread's counters: two cache lines. The first holds all that malloc and free touch; the second, what only the
+ * owner's slow path writes. The slow path runs when live exceeds hi = min(peak, published + PT_PEAK_BATCH) (so the
+ * thread's peak is exact) and every PT_FREE_CHECK frees (to publish a drop of PT_PEAK_BATCH or more). */
 struct pt_slot {
   uint32_t state; /* PT_SLOT_* */
   int32_t tid;
+  uint32_t seq;   /* odd while the owner changes the biases */
+  uint32_t reserved0;
   uint64_t allocs;
-  uint64_t frees;
   uint64_t alloc_bytes;
-  uint64_t free_bytes;
-  int64_t peak;    /* highest alloc_bytes - free_bytes of this thread */
-  int64_t published; /* alloc_bytes - free_bytes when this thread last added to pt_header.live_published */
-  uint64_t reserved;
+  uint64_t live_c;  /* live + live_bias (mod 2^64); live = alloc_bytes - bytes this thread freed, may be < 0 */
+  uint64_t frees_c; /* frees + frees_bias (mod 2^64) */
+  uint64_t reserved1[2];
+  /* second line */
+  uint64_t live_bias;  /* INT64_MAX - hi */
+  uint64_t frees_bias; /* INT64_MAX - the frees count of the next check */
+  int64_t peak;        /* highest live of this thread, exact */
+  int64_t published;   /* live when this thread last added to pt_header.live_published */
+  uint64_t reserved2[4];
 } __attribute__((aligned(64)));
 
 struct pt_timer_state {
@@ -129,10 +144,10 @@ struct pt_header {
 #define PT_TOTAL_SIZE (PT_HIST_OFFSET + PT_HIST * (uint32_t)sizeof(struct pt_hist_rec))
 
 #ifdef __cplusplus
-static_assert(sizeof(struct pt_slot) == 64, "slot is one cache line");
+static_assert(sizeof(struct pt_slot) == 128, "a slot is two cache lines");
 static_assert(sizeof(struct pt_header) <= PT_SLOTS_OFFSET, "header fits before the slots");
 #else
-_Static_assert(sizeof(struct pt_slot) == 64, "slot is one cache line");
+_Static_assert(sizeof(struct pt_slot) == 128, "a slot is two cache lines");
 _Static_assert(sizeof(struct pt_header) <= PT_SLOTS_OFFSET, "header fits before the slots");
 #endif
 

@@ -53,6 +53,27 @@ struct Counters {
   int64_t peak = 0;
 };
 
+// One thread's counters. The owner changes the biases of live_c and frees_c only inside seq (perftop_segment.h);
+// if it stays odd (the owner stopped mid-change), the last copy is used: off by at most one bias change, which is
+// PT_PEAK_BATCH-sized, never garbage.
+void ReadSlot(const pt_slot* s, Counters* c) {
+  for (int attempt = 0; attempt < 64; attempt++) {
+    const uint32_t seq = Load(&s->seq);
+    // live_c before alloc_bytes: the owner adds to alloc_bytes first, so freed bytes never come out too low.
+    const uint64_t liveC = Load(&s->live_c);
+    c->allocBytes = Load(&s->alloc_bytes);
+    c->allocs = Load(&s->allocs);
+    const uint64_t freesC = Load(&s->frees_c);
+    const uint64_t liveBias = Load(&s->live_bias);
+    const uint64_t freesBias = Load(&s->frees_bias);
+    c->peak = Load(&s->peak);
+    c->frees = freesC - freesBias;
+    c->freeBytes = c->allocBytes - (liveC - liveBias);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (!(seq & 1) && Load(&s->seq) == seq) return;
+  }
+}
+
 struct ThreadCopy {
   int32_t tid;
   Counters c;
@@ -223,11 +244,7 @@ Napi::Value ReadSegment(const Napi::CallbackInfo& info) {
       if (Load(&s->state) != PT_SLOT_LIVE) continue;
       ThreadCopy t;
       t.tid = Load(&s->tid);
-      t.c.allocs = Load(&s->allocs);
-      t.c.frees = Load(&s->frees);
-      t.c.allocBytes = Load(&s->alloc_bytes);
-      t.c.freeBytes = Load(&s->free_bytes);
-      t.c.peak = Load(&s->peak);
+      ReadSlot(s, &t.c);
       if (t.tid <= 0) continue;  // claimed slot whose owner has not stored its tid yet
       total.allocs += t.c.allocs;
       total.frees += t.c.frees;

@@ -23,6 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#define PT_CHUNK_MMAPPED ((size_t)2) /* glibc's IS_MMAPPED bit in a chunk's size word */
+
 static void *pt_boot_malloc(size_t n);
 static void pt_boot_free(void *p);
 /* malloc and free start as bootstrap functions rather than NULL, so the hot path calls through the pointer with no
@@ -38,7 +40,9 @@ static inline int pt_in_pool(const void *p) {
   return (const unsigned char *)p >= pt_pool && (const unsigned char *)p < pt_pool + PT_POOL_SIZE;
 }
 
-/* Each pool block is preceded by its size (16 bytes keep 16-byte alignment). */
+/* Each pool block is preceded by its size and then a word with bit 1 set: malloc and free read that word as glibc's
+ * chunk header, where bit 1 means "mmapped", which they leave to their slow paths; so pool pointers cost the fast
+ * path no test of their own. 16 bytes keep 16-byte alignment. */
 static void *pt_pool_alloc(size_t n, size_t align) {
   if (align < 16) align = 16;
   if (n > PT_POOL_SIZE) return NULL;
@@ -52,6 +56,7 @@ static void *pt_pool_alloc(size_t n, size_t align) {
     }
     if (__atomic_compare_exchange_n(&pt_pool_used, &old, end, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
       *(size_t *)(pt_pool + start - 16) = n;
+      *(size_t *)(pt_pool + start - 8) = PT_CHUNK_MMAPPED;
       return pt_pool + start; /* static storage is zeroed and never reused: calloc needs no memset */
     }
   }
@@ -105,11 +110,11 @@ void pt_ensure_hooks(void) {
  * free, is in use by definition, so for glibc the answer is its own header: chunksize - 8, or chunksize - 16 when
  * mmapped. pt_detect_glibc enables this only when the next malloc is glibc's and the formula agrees with the real
  * malloc_usable_size on a range of sizes (small, large, mmapped); otherwise every size comes from the real call. */
-static int pt_glibc_fast;
+int pt_glibc_fast;
 
 static inline size_t pt_glibc_usable(const void *p) {
   size_t head = ((const size_t *)p)[-1];
-  return (head & ~(size_t)7) - ((head & 2) ? 16 : 8);
+  return (head & ~(size_t)7) - ((head & PT_CHUNK_MMAPPED) ? 16 : 8);
 }
 
 static inline size_t pt_usable(void *p) {
@@ -130,8 +135,7 @@ void pt_detect_glibc(void) {
   for (unsigned i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
     void *q = pt_real.malloc(sizes[i]); /* straight to glibc: not counted */
     if (!q) continue;
-    size_t head = ((const size_t *)q)[-1];
-    if ((head & ~(size_t)7) - ((head & 2) ? 16 : 8) != pt_real.usable(q)) ok = 0;
+    if (pt_glibc_usable(q) != pt_real.usable(q)) ok = 0;
     pt_real.free(q);
   }
   pt_glibc_fast = ok;
@@ -169,23 +173,21 @@ static void pt_boot_free(void *p) {
 }
 
 /* malloc and free are written so that their common path makes no call except the (tail) call to the real
- * allocator: every rarer path (publishing, a thread's first allocation, a process that counts nothing) leaves
- * through a tail call to a noinline helper, so the compiler saves no register and builds no frame on the way.
- * That is about a tenth of the shim's instructions per malloc/free pair (measured with callgrind). */
+ * allocator: every rarer path (publishing, a thread's first allocation, an mmapped chunk, a pool pointer, an
+ * allocator other than glibc, a process that counts nothing) leaves through a tail call to a noinline helper, so the
+ * compiler saves no register and builds no frame on the way. The common path is: one TLS load (pt_tls_fast: this
+ * thread counts, and sizes come from glibc's header), the header word, its mmapped bit, three adds and one compare
+ * for malloc, two adds and one compare for free (callgrind counts the instructions: bench/README.md). */
 __attribute__((noinline)) static void *pt_alloc_publish(struct pt_slot *s, void *p) {
   pt_publish(s);
   return p;
 }
 
-/* A failed malloc, a thread without a slot yet, or an allocator other than glibc (sizes from the real
- * malloc_usable_size, a call). */
-__attribute__((noinline)) static void *pt_alloc_other(struct pt_slot *s, void *p) {
-  if (!p) return p;
-  if (s) {
-    if (pt_count_alloc_fast(s, pt_usable(p))) pt_publish(s);
-  } else if (__atomic_load_n(&pt_seg, __ATOMIC_RELAXED)) {
-    pt_slow_alloc(pt_usable(p));
-  }
+/* Anything but a counted, non-mmapped glibc chunk: sizes from pt_usable (the header formula with the mmapped case,
+ * or the real malloc_usable_size, a call). */
+__attribute__((noinline)) static void *pt_alloc_other(void *p) {
+  if (!p || pt_in_pool(p)) return p;
+  pt_on_alloc(p);
   return p;
 }
 
@@ -194,30 +196,30 @@ __attribute__((noinline)) static void pt_free_publish(struct pt_slot *s, void *p
   pt_real.free(p);
 }
 
-__attribute__((noinline)) static void pt_free_other(struct pt_slot *s, void *p) {
-  if (s) {
-    if (pt_count_free_fast(s, pt_usable(p))) pt_publish(s);
-  } else if (__atomic_load_n(&pt_seg, __ATOMIC_RELAXED)) {
-    pt_slow_free(pt_usable(p));
-  }
+__attribute__((noinline)) static void pt_free_other(void *p) {
+  if (pt_in_pool(p)) return; /* never reaches the real allocator */
+  if (pt_tls_slot || __atomic_load_n(&pt_seg, __ATOMIC_RELAXED)) pt_on_free(pt_usable(p));
   pt_real.free(p);
 }
 
 PT_EXPORT void *malloc(size_t n) {
   void *p = pt_real.malloc(n);
-  struct pt_slot *s = pt_tls_slot;
-  if (PT_UNLIKELY(p == NULL || s == NULL || !pt_glibc_fast)) return pt_alloc_other(s, p);
-  if (PT_UNLIKELY(pt_count_alloc_fast(s, pt_glibc_usable(p)))) return pt_alloc_publish(s, p);
+  struct pt_slot *s = pt_tls_fast;
+  if (PT_UNLIKELY(p == NULL || s == NULL)) return pt_alloc_other(p);
+  size_t head = ((const size_t *)p)[-1];
+  if (PT_UNLIKELY(head & PT_CHUNK_MMAPPED)) return pt_alloc_other(p);
+  if (PT_UNLIKELY(pt_count_alloc_fast(s, (head & ~(size_t)7) - 8))) return pt_alloc_publish(s, p);
   return p;
 }
 
 PT_EXPORT void free(void *p) {
-  if (PT_UNLIKELY(p == NULL || pt_in_pool(p))) return;
-  /* Count first, then tail-call the real free (free cannot fail). A process that counts nothing pays one TLS
-   * load and one load of pt_seg, and never reads the block's header. */
-  struct pt_slot *s = pt_tls_slot;
-  if (PT_UNLIKELY(s == NULL || !pt_glibc_fast)) return pt_free_other(s, p);
-  if (PT_UNLIKELY(pt_count_free_fast(s, pt_glibc_usable(p)))) return pt_free_publish(s, p);
+  if (PT_UNLIKELY(p == NULL)) return;
+  /* Count first, then tail-call the real free (free cannot fail). */
+  struct pt_slot *s = pt_tls_fast;
+  if (PT_UNLIKELY(s == NULL)) return pt_free_other(p);
+  size_t head = ((const size_t *)p)[-1];
+  if (PT_UNLIKELY(head & PT_CHUNK_MMAPPED)) return pt_free_other(p);
+  if (PT_UNLIKELY(pt_count_free_fast(s, (head & ~(size_t)7) - 8))) return pt_free_publish(s, p);
   pt_real.free(p);
 }
 

@@ -57,9 +57,18 @@ void pt_detect_glibc(void);
 /* The segment this image writes, or NULL (no session, not matching, or creation failed). */
 extern struct pt_header *pt_seg;
 
-/* Per-thread state. pt_tls_slot is the only thing the hot path reads. */
+/* Per-thread state. pt_tls_slot is this thread's slot (NULL: none, lost at exit, or inside the guard); pt_tls_fast
+ * is the same slot when the next allocator is glibc (sizes from the chunk header, inline), else NULL. malloc and
+ * free read only pt_tls_fast: one TLS load decides "count inline" or "take the slow path". Set both through
+ * pt_tls_set. */
 enum pt_tls_mode { PT_TLS_NEW = 0, PT_TLS_SHARED = 1, PT_TLS_OFF = 2 };
 extern __thread struct pt_slot *pt_tls_slot;
+extern __thread struct pt_slot *pt_tls_fast;
+extern int pt_glibc_fast;
+static inline void pt_tls_set(struct pt_slot *s) {
+  pt_tls_slot = s;
+  pt_tls_fast = pt_glibc_fast ? s : NULL;
+}
 
 /* Slow path of the counters: the thread has no slot yet, has lost it (exit), or the process counts nothing. */
 void pt_slow_alloc(size_t n);
@@ -83,55 +92,45 @@ static inline void pt_add(uint64_t *p, uint64_t v) {
 #endif
 }
 
-/* The same, returning the new value: a non-locked xadd (still one instruction, so still signal-safe) saves the
- * store-forwarding stall of re-reading the word just added to. */
-static inline uint64_t pt_add_fetch(uint64_t *p, uint64_t v) {
+/* The same, returning nonzero when the add overflowed as a signed 64-bit value: the add's own flag, so the
+ * counter is not read back (perftop_segment.h: the biased counters). Still one instruction, so still signal-safe. */
+static inline int pt_add_overflows(uint64_t *p, uint64_t v) {
 #if defined(__x86_64__)
-  uint64_t old = v;
-  __asm__ volatile("xaddq %0, %1" : "+r"(old), "+m"(*p));
-  return old + v;
+  __asm__ goto("addq %1, %0\n\tjo %l[over]" : "+m"(*p) : "er"(v) : "cc" : over);
+  return 0;
+over:
+  return 1;
 #else
-  uint64_t now = __atomic_load_n(p, __ATOMIC_RELAXED) + v;
-  __atomic_store_n(p, now, __ATOMIC_RELAXED);
-  return now;
+  int64_t now;
+  int over = __builtin_add_overflow((int64_t)__atomic_load_n(p, __ATOMIC_RELAXED), (int64_t)v, &now);
+  __atomic_store_n(p, (uint64_t)now, __ATOMIC_RELAXED);
+  return over;
 #endif
 }
 
+/* Rebias the slot (raise the peak, publish a change of live bytes): called when a biased counter overflowed. */
 void pt_publish(struct pt_slot *s);
 
-/* No word is touched twice per call: each counter is its own short dependency chain, and the batch check for the
- * process-wide live total reuses the live value the peak needs anyway. */
-static inline void pt_count_alloc(struct pt_slot *s, size_t n) {
-  pt_add(&s->allocs, 1);
-  uint64_t ab = pt_add_fetch(&s->alloc_bytes, n);
-  int64_t live = (int64_t)(ab - __atomic_load_n(&s->free_bytes, __ATOMIC_RELAXED));
-  if (live > __atomic_load_n(&s->peak, __ATOMIC_RELAXED)) __atomic_store_n(&s->peak, live, __ATOMIC_RELAXED);
-  if (PT_UNLIKELY(live - __atomic_load_n(&s->published, __ATOMIC_RELAXED) >= PT_PEAK_BATCH)) pt_publish(s);
-}
-
-/* The counting of pt_count_alloc/pt_count_free without the publish call: returns nonzero when the caller must
- * pt_publish(s) (malloc and free do it through a tail call, keeping their common path frame-less). */
+/* The counting of one allocation; returns nonzero when the caller must pt_publish(s) (malloc does it through a tail
+ * call, keeping its common path frame-less). Three adds; the last one's overflow flag is the whole test. alloc_bytes
+ * is added before live_c: the reader relies on it. */
 static inline int pt_count_alloc_fast(struct pt_slot *s, size_t n) {
   pt_add(&s->allocs, 1);
-  uint64_t ab = pt_add_fetch(&s->alloc_bytes, n);
-  int64_t live = (int64_t)(ab - __atomic_load_n(&s->free_bytes, __ATOMIC_RELAXED));
-  /* The thread's own peak is exact (a thread that allocates and frees small blocks all day must not show 0). */
-  if (PT_UNLIKELY(live > __atomic_load_n(&s->peak, __ATOMIC_RELAXED))) __atomic_store_n(&s->peak, live, __ATOMIC_RELAXED);
-  return live - __atomic_load_n(&s->published, __ATOMIC_RELAXED) >= PT_PEAK_BATCH;
+  pt_add(&s->alloc_bytes, n);
+  return pt_add_overflows(&s->live_c, n);
 }
 
 static inline int pt_count_free_fast(struct pt_slot *s, size_t n) {
-  pt_add(&s->frees, 1);
-  uint64_t fb = pt_add_fetch(&s->free_bytes, n);
-  int64_t live = (int64_t)(__atomic_load_n(&s->alloc_bytes, __ATOMIC_RELAXED) - fb);
-  return live - __atomic_load_n(&s->published, __ATOMIC_RELAXED) <= -PT_PEAK_BATCH;
+  pt_add(&s->live_c, -(uint64_t)n);
+  return pt_add_overflows(&s->frees_c, 1);
+}
+
+static inline void pt_count_alloc(struct pt_slot *s, size_t n) {
+  if (PT_UNLIKELY(pt_count_alloc_fast(s, n))) pt_publish(s);
 }
 
 static inline void pt_count_free(struct pt_slot *s, size_t n) {
-  pt_add(&s->frees, 1);
-  uint64_t fb = pt_add_fetch(&s->free_bytes, n);
-  int64_t live = (int64_t)(__atomic_load_n(&s->alloc_bytes, __ATOMIC_RELAXED) - fb);
-  if (PT_UNLIKELY(live - __atomic_load_n(&s->published, __ATOMIC_RELAXED) <= -PT_PEAK_BATCH)) pt_publish(s);
+  if (PT_UNLIKELY(pt_count_free_fast(s, n))) pt_publish(s);
 }
 
 /* History ring (shim_signals.c). */

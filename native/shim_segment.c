@@ -33,6 +33,7 @@
 
 struct pt_header *pt_seg;
 __thread struct pt_slot *pt_tls_slot;
+__thread struct pt_slot *pt_tls_fast;
 static __thread int pt_tls_mode;  /* enum pt_tls_mode */
 static __thread int pt_tls_guard; /* nesting depth of pt_guard_enter */
 
@@ -56,32 +57,70 @@ static struct pt_slot *pt_slots(struct pt_header *h) {
 int pt_guard_enter(struct pt_guard *g) {
   g->entered = pt_tls_guard++ == 0;
   g->saved = pt_tls_slot;
-  pt_tls_slot = NULL; /* the hot path now takes the slow path, which sees the guard and counts nothing */
+  pt_tls_set(NULL); /* the hot path now takes the slow path, which sees the guard and counts nothing */
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
   return g->entered;
 }
 
 void pt_guard_leave(struct pt_guard *g) {
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
-  pt_tls_slot = g->saved;
+  pt_tls_set(g->saved);
   pt_tls_guard--;
 }
 
 /* ---- counters outside a slot ---- */
-/* Add this thread's live-byte change since its last publish to the process total and raise the process peak.
- * A signal handler publishing in between can make one change count twice: the peak is an estimate. */
-void pt_publish(struct pt_slot *s) {
-  struct pt_header *h = pt_seg;
-  int64_t live = (int64_t)(__atomic_load_n(&s->alloc_bytes, __ATOMIC_RELAXED) -
-                           __atomic_load_n(&s->free_bytes, __ATOMIC_RELAXED));
-  int64_t d = live - __atomic_load_n(&s->published, __ATOMIC_RELAXED);
-  __atomic_store_n(&s->published, live, __ATOMIC_RELAXED);
-  if (live > __atomic_load_n(&s->peak, __ATOMIC_RELAXED)) __atomic_store_n(&s->peak, live, __ATOMIC_RELAXED);
+static void pt_publish_delta(struct pt_header *h, int64_t d) {
   if (!h || d == 0) return;
   int64_t now = __atomic_add_fetch(&h->live_published, d, __ATOMIC_RELAXED);
   int64_t peak = __atomic_load_n(&h->peak, __ATOMIC_RELAXED);
   while (now > peak && !__atomic_compare_exchange_n(&h->peak, &peak, now, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
   }
+}
+
+/* Sets the biases so that live_c overflows when live exceeds hi and frees_c after PT_FREE_CHECK more frees. Each
+ * counter moves by one add (a signal handler's malloc in between is kept); the reader sees the change inside seq. */
+static void pt_rebias(struct pt_slot *s, int64_t hi, uint64_t frees) {
+  uint64_t lb = (uint64_t)INT64_MAX - (uint64_t)hi, fb = (uint64_t)INT64_MAX - (frees + PT_FREE_CHECK);
+  __atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+  pt_add(&s->live_c, lb - s->live_bias);
+  pt_add(&s->frees_c, fb - s->frees_bias);
+  __atomic_store_n(&s->live_bias, lb, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->frees_bias, fb, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
+}
+
+static __thread int pt_tls_publishing;
+
+/* The slow path of malloc and free (a biased counter overflowed): raise the thread's peak; when live moved
+ * PT_PEAK_BATCH from what was last published, add the change to the process total and raise the process peak; then
+ * set the new bounds. A signal handler that allocates while this runs only counts (its own overflow returns here
+ * at once); the bounds it would have set are set by this outer call or the next one. The process peak is therefore
+ * an estimate (within PT_PEAK_BATCH per thread); the thread's peak is exact. */
+void pt_publish(struct pt_slot *s) {
+  if (pt_tls_publishing) return;
+  pt_tls_publishing = 1;
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  int64_t live = (int64_t)(s->live_c - s->live_bias);
+  uint64_t frees = s->frees_c - s->frees_bias;
+  int64_t peak = s->peak, published = s->published;
+  if (live > peak) __atomic_store_n(&s->peak, peak = live, __ATOMIC_RELAXED);
+  if (live - published >= PT_PEAK_BATCH || live - published <= -PT_PEAK_BATCH) {
+    __atomic_store_n(&s->published, live, __ATOMIC_RELAXED);
+    pt_publish_delta(pt_seg, live - published);
+    published = live;
+  }
+  pt_rebias(s, peak < published + PT_PEAK_BATCH ? peak : published + PT_PEAK_BATCH, frees);
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  pt_tls_publishing = 0;
+}
+
+/* A slot as claimed: all zero, bounds at hi = 0 (the first allocation raises the peak). */
+static void pt_slot_reset(struct pt_slot *s) {
+  s->allocs = s->alloc_bytes = 0;
+  s->live_c = s->frees_c = s->live_bias = s->frees_bias = 0;
+  s->peak = s->published = 0;
+  pt_rebias(s, 0, 0);
 }
 
 static void pt_shared_add(struct pt_header *h, int is_alloc, size_t n) {
@@ -92,10 +131,7 @@ static void pt_shared_add(struct pt_header *h, int is_alloc, size_t n) {
     __atomic_add_fetch(&h->folded.frees, 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&h->folded.free_bytes, n, __ATOMIC_RELAXED);
   }
-  int64_t now = __atomic_add_fetch(&h->live_published, is_alloc ? (int64_t)n : -(int64_t)n, __ATOMIC_RELAXED);
-  int64_t peak = __atomic_load_n(&h->peak, __ATOMIC_RELAXED);
-  while (now > peak && !__atomic_compare_exchange_n(&h->peak, &peak, now, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-  }
+  pt_publish_delta(h, is_alloc ? (int64_t)n : -(int64_t)n);
 }
 
 static struct pt_slot *pt_claim(struct pt_header *h) {
@@ -103,17 +139,18 @@ static struct pt_slot *pt_claim(struct pt_header *h) {
   pt_guard_enter(&g); /* pthread_setspecific may allocate for high key numbers */
   pid_t tid = gettid();
   struct pt_slot *slots = pt_slots(h), *got = NULL;
-  /* Start at an even slot: threads with consecutive tids then sit 128 bytes apart, outside the pair of lines the
-   * adjacent-line prefetcher moves together, so two busy threads never bounce one another's line. */
+  /* A slot is 128 bytes: two busy threads never share the pair of lines the adjacent-line prefetcher moves
+   * together. */
   for (uint32_t k = 0; k < PT_SLOTS && !got; k++) {
-    struct pt_slot *s = &slots[((uint32_t)tid * 2 + k) % PT_SLOTS];
+    struct pt_slot *s = &slots[((uint32_t)tid + k) % PT_SLOTS];
     uint32_t expect = PT_SLOT_FREE;
     if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) == PT_SLOT_FREE &&
         __atomic_compare_exchange_n(&s->state, &expect, PT_SLOT_CLAIMING, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
       got = s;
   }
   if (got) {
-    got->tid = tid; /* counters were zeroed when the slot was released */
+    pt_slot_reset(got); /* a fresh slot is all zero: this sets its biases */
+    got->tid = tid;
     __atomic_store_n(&got->state, PT_SLOT_LIVE, __ATOMIC_RELEASE);
     if (pt_key_ok) pthread_setspecific(pt_key, got);
   }
@@ -128,7 +165,7 @@ static void pt_slow(int is_alloc, size_t n) {
   if (pt_tls_mode == PT_TLS_NEW) {
     struct pt_slot *s = pt_claim(h);
     if (s) {
-      pt_tls_slot = s;
+      pt_tls_set(s);
       if (is_alloc)
         pt_count_alloc(s, n);
       else
@@ -148,19 +185,19 @@ static void pt_thread_exit(void *v) {
   struct pt_slot *s = v;
   struct pt_header *h = pt_seg;
   if (!s || s != pt_tls_slot || !h) return;
-  pt_tls_slot = NULL;
+  pt_tls_set(NULL);
   pt_tls_mode = PT_TLS_SHARED; /* later frees in this thread go to the header total */
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
   pt_lock(&pt_fold_lock);
   __atomic_add_fetch(&h->fold_seq, 1, __ATOMIC_ACQ_REL);
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
   __atomic_add_fetch(&h->folded.allocs, s->allocs, __ATOMIC_RELAXED);
-  __atomic_add_fetch(&h->folded.frees, s->frees, __ATOMIC_RELAXED);
+  int64_t live = (int64_t)(s->live_c - s->live_bias);
+  __atomic_add_fetch(&h->folded.frees, s->frees_c - s->frees_bias, __ATOMIC_RELAXED);
   __atomic_add_fetch(&h->folded.alloc_bytes, s->alloc_bytes, __ATOMIC_RELAXED);
-  __atomic_add_fetch(&h->folded.free_bytes, s->free_bytes, __ATOMIC_RELAXED);
-  pt_publish(s);
-  s->allocs = s->frees = s->alloc_bytes = s->free_bytes = 0;
-  s->peak = s->published = 0;
+  __atomic_add_fetch(&h->folded.free_bytes, s->alloc_bytes - (uint64_t)live, __ATOMIC_RELAXED);
+  pt_publish_delta(h, live - s->published);
+  pt_slot_reset(s);
   s->tid = 0;
   __atomic_store_n(&s->state, PT_SLOT_FREE, __ATOMIC_RELEASE);
   __atomic_add_fetch(&h->fold_seq, 1, __ATOMIC_RELEASE);
@@ -246,7 +283,7 @@ static __thread struct pt_slot *pt_fork_saved;
 
 static void pt_prepare(void) {
   pt_fork_saved = pt_tls_slot;
-  pt_tls_slot = NULL;
+  pt_tls_set(NULL);
   pt_tls_guard++; /* allocations inside other fork handlers are nobody's */
   pt_lock(&pt_fold_lock);
 }
@@ -254,14 +291,14 @@ static void pt_prepare(void) {
 static void pt_parent(void) {
   pt_unlock(&pt_fold_lock);
   pt_tls_guard--;
-  pt_tls_slot = pt_fork_saved;
+  pt_tls_set(pt_fork_saved);
 }
 
 static void pt_child(void) {
   struct pt_header *old = pt_seg;
   __atomic_store_n(&pt_seg, NULL, __ATOMIC_RELEASE);
   pt_fold_lock = 0;
-  pt_tls_slot = NULL;
+  pt_tls_set(NULL);
   pt_fork_saved = NULL;
   pt_tls_mode = PT_TLS_NEW;
   pt_tls_guard--;

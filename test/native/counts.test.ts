@@ -86,6 +86,28 @@ for (const [name, preload, slack] of [
   });
 }
 
+test("a thread's peak live bytes are exact: the highest of its own running total, not a sample", async (t) => {
+  const box = sandbox(t);
+  const run = await runFixture(t, box, ['peak']);
+  const c = thread(only(box, run.pid), run.fields.tid);
+  assert.equal(c.peakBytes, run.fields.peak, 'peak equals the maximum the program tracked itself');
+  assert.equal(c.liveBytes, 0, 'everything was freed');
+  assert.equal(c.allocs, c.frees);
+  await run.finish();
+});
+
+test('the process peak follows frees made by another thread (producer/consumer), within the publish batch', async (t) => {
+  const box = sandbox(t);
+  const N = 20_000; // 20 MB passes through a ring of 64 blocks: a peak that ignored the consumer's frees would be ~20 MB
+  const run = await runFixture(t, box, ['handoff', String(N)]);
+  const seg = only(box, run.pid);
+  const slack = 2 * 16 * 1024 + 64 * 1008 + 64 * 1024; // a batch per thread, one check interval of frees, stdio
+  assert.ok(seg.total.peakBytes >= run.fields.max - slack, `process peak ${seg.total.peakBytes} vs ${run.fields.max}`);
+  assert.ok(seg.total.peakBytes <= run.fields.max + slack, `process peak ${seg.total.peakBytes} vs ${run.fields.max}`);
+  assert.ok(seg.total.frees >= N && seg.total.allocs >= N, 'every handed-off block was counted, alloc and free');
+  await run.finish();
+});
+
 test('malloc from a signal handler on the counting thread loses no update', async (t) => {
   const box = sandbox(t);
   const run = await runFixture(t, box, ['signal', '100000']);
