@@ -37,13 +37,12 @@
 #define PT_HIST 128u                  /* history ring records */
 #define PT_CPU_TIMERS 16u             /* armed CPU-clock POSIX timers remembered */
 #define PT_PEAK_BATCH (16 * 1024)     /* a thread publishes its live-byte change once it moved this far */
-#define PT_FREE_CHECK 64              /* frees between two checks for a drop to publish */
+#define PT_FREE_CHECK 256             /* frees between two checks for a drop to publish */
 #define PT_MAX_SEGMENT (16u << 20)    /* readers refuse larger files */
 
-/* Slot states. */
-#define PT_SLOT_FREE 0u
-#define PT_SLOT_CLAIMING 1u
-#define PT_SLOT_LIVE 2u
+/* A slot's tid is also its state: PT_SLOT_FREE, PT_SLOT_CLAIMING, or the owner's tid (> 0) while it is live. */
+#define PT_SLOT_FREE 0
+#define PT_SLOT_CLAIMING (-1)
 
 /* History record kinds (index into the names the reader exports). */
 enum pt_kind {
@@ -67,25 +66,23 @@ struct pt_counters {
   uint64_t free_bytes;
 };
 
-/* One thread's counters: two cache lines. The first holds all that malloc and free touch; the second, what only the
- * owner's slow path writes. The slow path runs when live exceeds hi = min(peak, published + PT_PEAK_BATCH) (so the
- * thread's peak is exact) and every PT_FREE_CHECK frees (to publish a drop of PT_PEAK_BATCH or more). */
+/* One thread's counters: two cache lines. The first holds all that malloc, free and the check every PT_FREE_CHECK
+ * frees touch (a line the slow path also needs would be cold by then: that miss cost more than the check itself);
+ * the second, what changes only when live rises above hi = min(peak, published + PT_PEAK_BATCH). The slow path
+ * runs then (so the thread's peak is exact) and every PT_FREE_CHECK frees (to publish a drop of PT_PEAK_BATCH). */
 struct pt_slot {
-  uint32_t state; /* PT_SLOT_* */
-  int32_t tid;
-  uint32_t seq;   /* odd while the owner changes the biases */
-  uint32_t reserved0;
+  int32_t tid;  /* PT_SLOT_FREE, PT_SLOT_CLAIMING or the owner's tid */
+  uint32_t seq; /* odd while the owner changes the biases */
   uint64_t allocs;
   uint64_t alloc_bytes;
-  uint64_t live_c;  /* live + live_bias (mod 2^64); live = alloc_bytes - bytes this thread freed, may be < 0 */
-  uint64_t frees_c; /* frees + frees_bias (mod 2^64) */
-  uint64_t reserved1[2];
-  /* second line */
+  uint64_t live_c;     /* live + live_bias (mod 2^64); live = alloc_bytes - bytes this thread freed, may be < 0 */
+  uint64_t frees_c;    /* frees + frees_bias (mod 2^64) */
   uint64_t live_bias;  /* INT64_MAX - hi */
   uint64_t frees_bias; /* INT64_MAX - the frees count of the next check */
-  int64_t peak;        /* highest live of this thread, exact */
   int64_t published;   /* live when this thread last added to pt_header.live_published */
-  uint64_t reserved2[4];
+  /* second line */
+  int64_t peak; /* highest live of this thread, exact */
+  uint64_t reserved[7];
 } __attribute__((aligned(64)));
 
 struct pt_timer_state {

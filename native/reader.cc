@@ -241,11 +241,10 @@ Napi::Value ReadSegment(const Napi::CallbackInfo& info) {
     headerPeak = Load(&h->peak);
     for (uint32_t i = 0; i < slotCount; i++) {
       const pt_slot* s = &slots[i];
-      if (Load(&s->state) != PT_SLOT_LIVE) continue;
       ThreadCopy t;
       t.tid = Load(&s->tid);
+      if (t.tid <= 0) continue;  // free, or being claimed
       ReadSlot(s, &t.c);
-      if (t.tid <= 0) continue;  // claimed slot whose owner has not stored its tid yet
       total.allocs += t.c.allocs;
       total.frees += t.c.frees;
       total.allocBytes += t.c.allocBytes;
@@ -542,6 +541,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("controlRead", Napi::Function::New(env, ControlRead, "controlRead"));
   exports.Set("controlRequest", Napi::Function::New(env, ControlRequest, "controlRequest"));
   exports.Set("segmentVersion", Napi::Number::New(env, PT_VERSION));
+  exports.Set("peakBatch", Napi::Number::New(env, PT_PEAK_BATCH));
+  exports.Set("freeCheck", Napi::Number::New(env, PT_FREE_CHECK));
   return exports;
 }
 

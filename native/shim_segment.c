@@ -8,7 +8,7 @@
  *  - Segment file: $PERFTOP_SHM_DIR/perftop-<session>-<pid>-<gen>, O_CREAT|O_EXCL|O_NOFOLLOW, 0600. gen is the
  *    first free number, so a new image after exec (same pid, old segment still there) gets gen+1 without any
  *    environment variable to keep right across posix_spawn/system()/execle.
- *  - Thread slots: claimed on a thread's first counted allocation (CAS on the slot state, one gettid), released by a
+ *  - Thread slots: claimed on a thread's first counted allocation (CAS on the slot's tid, one gettid), released by a
  *    pthread key destructor that folds the counts into the header total under the fold seqlock. Allocations the
  *    thread makes after that (later TSD destructors, glibc teardown) and threads beyond PT_SLOTS count into the
  *    header total with atomic adds.
@@ -77,40 +77,51 @@ static void pt_publish_delta(struct pt_header *h, int64_t d) {
   }
 }
 
-/* Sets the biases so that live_c overflows when live exceeds hi and frees_c after PT_FREE_CHECK more frees. Each
- * counter moves by one add (a signal handler's malloc in between is kept); the reader sees the change inside seq. */
-static void pt_rebias(struct pt_slot *s, int64_t hi, uint64_t frees) {
-  uint64_t lb = (uint64_t)INT64_MAX - (uint64_t)hi, fb = (uint64_t)INT64_MAX - (frees + PT_FREE_CHECK);
-  __atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELAXED);
-  __atomic_thread_fence(__ATOMIC_RELEASE);
-  pt_add(&s->live_c, lb - s->live_bias);
-  pt_add(&s->frees_c, fb - s->frees_bias);
-  __atomic_store_n(&s->live_bias, lb, __ATOMIC_RELAXED);
-  __atomic_store_n(&s->frees_bias, fb, __ATOMIC_RELAXED);
+/* Moves a biased counter to a new bias with one add (a signal handler's malloc in between is kept). The caller
+ * holds seq odd, so a reader never pairs a counter with the other bias. */
+static void pt_set_bias(uint64_t *counter, uint64_t *bias, uint64_t to) {
+  pt_add(counter, to - *bias);
+  __atomic_store_n(bias, to, __ATOMIC_RELAXED);
+}
+
+static void pt_seq_bump(struct pt_slot *s) {
   __atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
 static __thread int pt_tls_publishing;
 
 /* The slow path of malloc and free (a biased counter overflowed): raise the thread's peak; when live moved
  * PT_PEAK_BATCH from what was last published, add the change to the process total and raise the process peak; then
- * set the new bounds. A signal handler that allocates while this runs only counts (its own overflow returns here
- * at once); the bounds it would have set are set by this outer call or the next one. The process peak is therefore
- * an estimate (within PT_PEAK_BATCH per thread); the thread's peak is exact. */
+ * set the new bounds: live_c overflows when live exceeds hi = min(peak, published + PT_PEAK_BATCH), frees_c after
+ * PT_FREE_CHECK more frees. The check after a run of frees touches only the first line unless it publishes.
+ * A signal handler that allocates while this runs only counts (its own overflow returns here at once); the bounds
+ * it would have set are set by this outer call or the next one. The process peak is therefore an estimate (within
+ * PT_PEAK_BATCH per thread); the thread's peak is exact. */
 void pt_publish(struct pt_slot *s) {
   if (pt_tls_publishing) return;
   pt_tls_publishing = 1;
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
   int64_t live = (int64_t)(s->live_c - s->live_bias);
   uint64_t frees = s->frees_c - s->frees_bias;
-  int64_t peak = s->peak, published = s->published;
-  if (live > peak) __atomic_store_n(&s->peak, peak = live, __ATOMIC_RELAXED);
+  int64_t published = s->published;
+  int rebound = live > (int64_t)(INT64_MAX - s->live_bias); /* above hi: a malloc got here */
+  pt_seq_bump(s);
   if (live - published >= PT_PEAK_BATCH || live - published <= -PT_PEAK_BATCH) {
     __atomic_store_n(&s->published, live, __ATOMIC_RELAXED);
     pt_publish_delta(pt_seg, live - published);
     published = live;
+    rebound = 1;
   }
-  pt_rebias(s, peak < published + PT_PEAK_BATCH ? peak : published + PT_PEAK_BATCH, frees);
+  if (rebound) {
+    int64_t peak = s->peak;
+    if (live > peak) __atomic_store_n(&s->peak, peak = live, __ATOMIC_RELAXED);
+    int64_t hi = peak < published + PT_PEAK_BATCH ? peak : published + PT_PEAK_BATCH;
+    pt_set_bias(&s->live_c, &s->live_bias, (uint64_t)INT64_MAX - (uint64_t)hi);
+  }
+  if (frees >= (uint64_t)INT64_MAX - s->frees_bias) /* a free got here: the next check PT_FREE_CHECK frees on */
+    pt_set_bias(&s->frees_c, &s->frees_bias, (uint64_t)INT64_MAX - (frees + PT_FREE_CHECK));
+  pt_seq_bump(s);
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
   pt_tls_publishing = 0;
 }
@@ -120,7 +131,8 @@ static void pt_slot_reset(struct pt_slot *s) {
   s->allocs = s->alloc_bytes = 0;
   s->live_c = s->frees_c = s->live_bias = s->frees_bias = 0;
   s->peak = s->published = 0;
-  pt_rebias(s, 0, 0);
+  pt_set_bias(&s->live_c, &s->live_bias, (uint64_t)INT64_MAX);
+  pt_set_bias(&s->frees_c, &s->frees_bias, (uint64_t)INT64_MAX - PT_FREE_CHECK);
 }
 
 static void pt_shared_add(struct pt_header *h, int is_alloc, size_t n) {
@@ -143,15 +155,14 @@ static struct pt_slot *pt_claim(struct pt_header *h) {
    * together. */
   for (uint32_t k = 0; k < PT_SLOTS && !got; k++) {
     struct pt_slot *s = &slots[((uint32_t)tid + k) % PT_SLOTS];
-    uint32_t expect = PT_SLOT_FREE;
-    if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) == PT_SLOT_FREE &&
-        __atomic_compare_exchange_n(&s->state, &expect, PT_SLOT_CLAIMING, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+    int32_t expect = PT_SLOT_FREE;
+    if (__atomic_load_n(&s->tid, __ATOMIC_RELAXED) == PT_SLOT_FREE &&
+        __atomic_compare_exchange_n(&s->tid, &expect, PT_SLOT_CLAIMING, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
       got = s;
   }
   if (got) {
     pt_slot_reset(got); /* a fresh slot is all zero: this sets its biases */
-    got->tid = tid;
-    __atomic_store_n(&got->state, PT_SLOT_LIVE, __ATOMIC_RELEASE);
+    __atomic_store_n(&got->tid, tid, __ATOMIC_RELEASE);
     if (pt_key_ok) pthread_setspecific(pt_key, got);
   }
   pt_guard_leave(&g);
@@ -198,8 +209,7 @@ static void pt_thread_exit(void *v) {
   __atomic_add_fetch(&h->folded.free_bytes, s->alloc_bytes - (uint64_t)live, __ATOMIC_RELAXED);
   pt_publish_delta(h, live - s->published);
   pt_slot_reset(s);
-  s->tid = 0;
-  __atomic_store_n(&s->state, PT_SLOT_FREE, __ATOMIC_RELEASE);
+  __atomic_store_n(&s->tid, PT_SLOT_FREE, __ATOMIC_RELEASE);
   __atomic_add_fetch(&h->fold_seq, 1, __ATOMIC_RELEASE);
   pt_unlock(&pt_fold_lock);
 }

@@ -24,6 +24,10 @@ export interface ReaderAddon {
   pidfdSendSignal(pid: number, sig: number, startTicks?: number): void;
   tgkill(tgid: number, tid: number, sig: number): void;
   segmentVersion: number;
+  /** How far a thread's live bytes move before it publishes to the process total (the process peak's error). */
+  peakBatch: number;
+  /** Frees between two checks for a drop to publish. */
+  freeCheck: number;
 }
 
 const ADDON_NAME = 'perftop_reader.node';

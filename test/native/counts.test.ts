@@ -2,7 +2,7 @@
 // a private segment directory) while the threads of interest are still alive.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { SegmentReader } from '../../src/native/index.js';
+import { SegmentReader, loadAddon } from '../../src/native/index.js';
 import type { SegmentData } from '../../src/native/types.js';
 import { DLSYM_ALLOC, SHIM, TCMALLOC, buildAll, runFixture, sandbox, within, type Sandbox } from './helpers.js';
 
@@ -101,7 +101,8 @@ test('the process peak follows frees made by another thread (producer/consumer),
   const N = 20_000; // 20 MB passes through a ring of 64 blocks: a peak that ignored the consumer's frees would be ~20 MB
   const run = await runFixture(t, box, ['handoff', String(N)]);
   const seg = only(box, run.pid);
-  const slack = 2 * 16 * 1024 + 64 * 1008 + 64 * 1024; // a batch per thread, one check interval of frees, stdio
+  const { peakBatch, freeCheck } = loadAddon();
+  const slack = 2 * peakBatch + freeCheck * 1008 + 64 * 1024; // a batch per thread, one check interval of frees, stdio
   assert.ok(seg.total.peakBytes >= run.fields.max - slack, `process peak ${seg.total.peakBytes} vs ${run.fields.max}`);
   assert.ok(seg.total.peakBytes <= run.fields.max + slack, `process peak ${seg.total.peakBytes} vs ${run.fields.max}`);
   assert.ok(seg.total.frees >= N && seg.total.allocs >= N, 'every handed-off block was counted, alloc and free');
