@@ -185,11 +185,15 @@ __attribute__((noinline)) static void *pt_alloc_publish(struct pt_slot *s, void 
 
 /* Anything but a counted, non-mmapped glibc chunk: sizes from pt_usable (the header formula with the mmapped case,
  * or the real malloc_usable_size, a call). A process that counts nothing (no session, or --alloc did not match it)
- * ends here on every call, so that case comes first and costs one load. */
-__attribute__((noinline)) static void *pt_alloc_other(void *p) {
-  if (PT_LIKELY(!__atomic_load_n(&pt_seg, __ATOMIC_RELAXED)) || !p || pt_in_pool(p)) return p;
-  pt_on_alloc(p);
+ * ends here on every call: that test comes first, in a function small enough to need no frame. */
+__attribute__((noinline)) static void *pt_alloc_count(void *p) {
+  if (p && !pt_in_pool(p)) pt_on_alloc(p);
   return p;
+}
+
+__attribute__((noinline)) static void *pt_alloc_other(void *p) {
+  if (PT_LIKELY(!__atomic_load_n(&pt_seg, __ATOMIC_RELAXED))) return p;
+  return pt_alloc_count(p);
 }
 
 __attribute__((noinline)) static void pt_free_publish(struct pt_slot *s, void *p) {
@@ -197,9 +201,14 @@ __attribute__((noinline)) static void pt_free_publish(struct pt_slot *s, void *p
   pt_real.free(p);
 }
 
+__attribute__((noinline)) static void pt_free_count(void *p) {
+  pt_on_free(pt_usable(p));
+  pt_real.free(p);
+}
+
 __attribute__((noinline)) static void pt_free_other(void *p) {
-  if (PT_UNLIKELY(pt_in_pool(p))) return; /* never reaches the real allocator */
-  if (__atomic_load_n(&pt_seg, __ATOMIC_RELAXED)) pt_on_free(pt_usable(p));
+  if (PT_UNLIKELY(pt_in_pool(p))) return; /* a pool block never reaches the real allocator */
+  if (__atomic_load_n(&pt_seg, __ATOMIC_RELAXED)) return pt_free_count(p);
   pt_real.free(p);
 }
 
