@@ -9,8 +9,11 @@ test('a root forking 3 children with 4 named threads each: all 4 processes, 5 th
   const run = await runPerftop(['--json', '-i', '0.5', '--', fixture('tree3x4'), '2']);
   assert.equal(run.status, 3, run.stderr);
   assert.ok(run.snapshots.length >= 2, 'periodic snapshots plus a final one');
-  const full = run.snapshots.find((s) => s.processes.filter((p) => !p.exited).length === 4);
-  assert.ok(full, 'a snapshot with all four processes alive');
+  // A snapshot can land between a child's fork and its pthread_creates: look for one where the tree has settled.
+  const alive = (s: (typeof run.snapshots)[number]) => s.processes.filter((p) => !p.exited);
+  const full = run.snapshots.find((s) => alive(s).length === 4 && alive(s).slice(1).every((p) => p.threadCount === 5));
+  assert.ok(full, `a snapshot with all four processes alive and 5 threads in each child; thread counts seen: ${
+    run.snapshots.map((s) => alive(s).map((p) => p.threadCount).join('/')).join(' ')}`);
   const [root, ...children] = full.processes;
   assert.equal(root.pid, full.root);
   assert.equal(children.length, 3);
