@@ -85,6 +85,9 @@ static void drain(struct work *w, int direct) {
   for (unsigned k = 0; k < SLOTS; k++) direct ? __libc_free(w->slots[k]) : free(w->slots[k]);
 }
 
+/* ABBA: pair p is rounds 2p and 2p+1; even pairs start with glibc, odd pairs with the shim. */
+static int round_is_direct(int r) { return ((r >> 1) & 1) ? (r & 1) : !(r & 1); }
+
 static void *worker(void *arg) {
   long id = (long)arg;
   struct work *mode[2]; /* [0]: through malloc/free, [1]: glibc directly */
@@ -100,8 +103,7 @@ static void *worker(void *arg) {
     run(mode[0], iterations, 0); /* warm both working sets */
     run(mode[1], iterations, 1);
     for (int r = 0; r < 2 * pairs; r++) {
-      /* ABBA: pair p is rounds 2p and 2p+1; even pairs start with glibc, odd pairs with the shim */
-      int direct = ((r >> 1) & 1) ? (r & 1) : !(r & 1);
+      int direct = round_is_direct(r);
       pthread_barrier_wait(&start);
       long long a = now_ns();
       run(mode[direct], iterations, direct);
@@ -156,7 +158,7 @@ int main(int argc, char **argv) {
     long long ms[2] = {0, 0}; /* [0] shim, [1] glibc */
     for (int k = 0; k < 2; k++) {
       int r = 2 * p + k;
-      int direct = ((r >> 1) & 1) ? (r & 1) : !(r & 1);
+      int direct = round_is_direct(r);
       for (int i = 0; i < threads; i++)
         if (round_ns[r][i] > ms[direct]) ms[direct] = round_ns[r][i];
     }

@@ -85,6 +85,12 @@ struct pt_slot {
   uint64_t reserved[7];
 } __attribute__((aligned(64)));
 
+/* The biased counters, decoded the same way by the writer and the reader. A counter whose bias is
+ * pt_bias_bound(b) overflows (signed) on the add that takes its value above b; the bound of a bias is the same
+ * subtraction. */
+static inline uint64_t pt_bias_bound(uint64_t x) { return (uint64_t)INT64_MAX - x; }
+static inline uint64_t pt_unbias(uint64_t counter, uint64_t bias) { return counter - bias; }
+
 struct pt_timer_state {
   uint32_t prof_armed, real_armed, virt_armed, cpu_count;
   uint64_t prof_us, real_us, virt_us; /* interval (or the one-shot value when the interval is 0) */

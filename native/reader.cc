@@ -67,8 +67,8 @@ void ReadSlot(const pt_slot* s, Counters* c) {
     const uint64_t liveBias = Load(&s->live_bias);
     const uint64_t freesBias = Load(&s->frees_bias);
     c->peak = Load(&s->peak);
-    c->frees = freesC - freesBias;
-    c->freeBytes = c->allocBytes - (liveC - liveBias);
+    c->frees = pt_unbias(freesC, freesBias);
+    c->freeBytes = c->allocBytes - pt_unbias(liveC, liveBias);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (!(seq & 1) && Load(&s->seq) == seq) return;
   }

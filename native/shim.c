@@ -112,10 +112,11 @@ void pt_ensure_hooks(void) {
  * malloc_usable_size on a range of sizes (small, large, mmapped); otherwise every size comes from the real call. */
 int pt_glibc_fast;
 
-static inline size_t pt_glibc_usable(const void *p) {
-  size_t head = ((const size_t *)p)[-1];
+static inline size_t pt_chunk_usable(size_t head) {
   return (head & ~(size_t)7) - ((head & PT_CHUNK_MMAPPED) ? 16 : 8);
 }
+
+static inline size_t pt_glibc_usable(const void *p) { return pt_chunk_usable(((const size_t *)p)[-1]); }
 
 static inline size_t pt_usable(void *p) {
   if (PT_LIKELY(pt_glibc_fast)) return pt_glibc_usable(p);
@@ -218,7 +219,7 @@ PT_EXPORT void *malloc(size_t n) {
   if (PT_UNLIKELY(p == NULL || s == NULL)) return pt_alloc_other(p);
   size_t head = ((const size_t *)p)[-1];
   if (PT_UNLIKELY(head & PT_CHUNK_MMAPPED)) return pt_alloc_other(p);
-  if (PT_UNLIKELY(pt_count_alloc_fast(s, (head & ~(size_t)7) - 8))) return pt_alloc_publish(s, p);
+  if (PT_UNLIKELY(pt_count_alloc_fast(s, pt_chunk_usable(head)))) return pt_alloc_publish(s, p);
   return p;
 }
 
@@ -229,7 +230,7 @@ PT_EXPORT void free(void *p) {
   if (PT_UNLIKELY(s == NULL)) return pt_free_other(p);
   size_t head = ((const size_t *)p)[-1];
   if (PT_UNLIKELY(head & PT_CHUNK_MMAPPED)) return pt_free_other(p);
-  if (PT_UNLIKELY(pt_count_free_fast(s, (head & ~(size_t)7) - 8))) return pt_free_publish(s, p);
+  if (PT_UNLIKELY(pt_count_free_fast(s, pt_chunk_usable(head)))) return pt_free_publish(s, p);
   pt_real.free(p);
 }
 

@@ -102,10 +102,10 @@ void pt_publish(struct pt_slot *s) {
   if (pt_tls_publishing) return;
   pt_tls_publishing = 1;
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
-  int64_t live = (int64_t)(s->live_c - s->live_bias);
-  uint64_t frees = s->frees_c - s->frees_bias;
+  int64_t live = (int64_t)pt_unbias(s->live_c, s->live_bias);
+  uint64_t frees = pt_unbias(s->frees_c, s->frees_bias);
   int64_t published = s->published;
-  int rebound = live > (int64_t)(INT64_MAX - s->live_bias); /* above hi: a malloc got here */
+  int rebound = live > (int64_t)pt_bias_bound(s->live_bias); /* above hi: a malloc got here */
   pt_seq_bump(s);
   if (live - published >= PT_PEAK_BATCH || live - published <= -PT_PEAK_BATCH) {
     __atomic_store_n(&s->published, live, __ATOMIC_RELAXED);
@@ -117,22 +117,22 @@ void pt_publish(struct pt_slot *s) {
     int64_t peak = s->peak;
     if (live > peak) __atomic_store_n(&s->peak, peak = live, __ATOMIC_RELAXED);
     int64_t hi = peak < published + PT_PEAK_BATCH ? peak : published + PT_PEAK_BATCH;
-    pt_set_bias(&s->live_c, &s->live_bias, (uint64_t)INT64_MAX - (uint64_t)hi);
+    pt_set_bias(&s->live_c, &s->live_bias, pt_bias_bound((uint64_t)hi));
   }
-  if (frees >= (uint64_t)INT64_MAX - s->frees_bias) /* a free got here: the next check PT_FREE_CHECK frees on */
-    pt_set_bias(&s->frees_c, &s->frees_bias, (uint64_t)INT64_MAX - (frees + PT_FREE_CHECK));
+  if (frees >= pt_bias_bound(s->frees_bias)) /* a free got here: the next check PT_FREE_CHECK frees on */
+    pt_set_bias(&s->frees_c, &s->frees_bias, pt_bias_bound(frees + PT_FREE_CHECK));
   pt_seq_bump(s);
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
   pt_tls_publishing = 0;
 }
 
-/* A slot as claimed: all zero, bounds at hi = 0 (the first allocation raises the peak). */
+/* A slot as claimed: all counts zero, hi = 0 (the first allocation raises the peak), the first free check
+ * PT_FREE_CHECK frees on. Only while no reader takes the slot (being claimed or released). */
 static void pt_slot_reset(struct pt_slot *s) {
   s->allocs = s->alloc_bytes = 0;
-  s->live_c = s->frees_c = s->live_bias = s->frees_bias = 0;
   s->peak = s->published = 0;
-  pt_set_bias(&s->live_c, &s->live_bias, (uint64_t)INT64_MAX);
-  pt_set_bias(&s->frees_c, &s->frees_bias, (uint64_t)INT64_MAX - PT_FREE_CHECK);
+  s->live_c = s->live_bias = pt_bias_bound(0);
+  s->frees_c = s->frees_bias = pt_bias_bound(PT_FREE_CHECK);
 }
 
 static void pt_shared_add(struct pt_header *h, int is_alloc, size_t n) {
@@ -203,8 +203,8 @@ static void pt_thread_exit(void *v) {
   __atomic_add_fetch(&h->fold_seq, 1, __ATOMIC_ACQ_REL);
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
   __atomic_add_fetch(&h->folded.allocs, s->allocs, __ATOMIC_RELAXED);
-  int64_t live = (int64_t)(s->live_c - s->live_bias);
-  __atomic_add_fetch(&h->folded.frees, s->frees_c - s->frees_bias, __ATOMIC_RELAXED);
+  int64_t live = (int64_t)pt_unbias(s->live_c, s->live_bias);
+  __atomic_add_fetch(&h->folded.frees, pt_unbias(s->frees_c, s->frees_bias), __ATOMIC_RELAXED);
   __atomic_add_fetch(&h->folded.alloc_bytes, s->alloc_bytes, __ATOMIC_RELAXED);
   __atomic_add_fetch(&h->folded.free_bytes, s->alloc_bytes - (uint64_t)live, __ATOMIC_RELAXED);
   pt_publish_delta(h, live - s->published);
