@@ -2,7 +2,7 @@
 //
 // 1. The target (<= 1.10x, "use" workload): PAIRS pairs of rounds inside one process under the shim, one round
 //    through malloc/free (the shim, counting into a real segment) and one through __libc_malloc/__libc_free (glibc
-//    itself), ABBA order, median of the per-pair ratios. Rounds a few ms apart see the same machine; on this shared
+//    itself), ABBA order, median of the per-pair ratios; PROCS such processes, and the median of their medians. Rounds a few ms apart see the same machine; on this shared
 //    VM the speed drifts 20-30 % over seconds, which scatters process-level pairs by +-15 %. The segment is read
 //    back afterwards: the shim rounds were counted, the glibc rounds were not.
 // 2. The same for "bare" (nothing but tcache: the worst case) and for a process the shim loads into but does not
@@ -24,6 +24,8 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const THREAD_COUNTS = (process.env.BENCH_THREADS ?? '1,2').split(',').map(Number);
 const ROUND_N = Number(process.env.BENCH_ROUND_N ?? 50_000); // iterations per thread per round (~3 ms)
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 201);
+const PROCS = Number(process.env.BENCH_PROCS ?? 5); // processes behind the target figure
+const SIDE_PROCS = Number(process.env.BENCH_SIDE_PROCS ?? 3); // for the figures without a target
 const PROCESS_N = Number(process.env.BENCH_N ?? 2_000_000);
 const PROCESS_RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const HEAPTRACK_N = Number(process.env.BENCH_HEAPTRACK_N ?? 100_000);
@@ -59,10 +61,6 @@ function parseInterleaved(out: string): Interleaved {
   return { ratio: f.ratio, q1: f.q1, q3: f.q3, shimMs: f.shim_ms, glibcMs: f.glibc_ms };
 }
 
-const fmt = (r: Interleaved) =>
-  `median ratio ${r.ratio.toFixed(3)}x  (quartiles ${r.q1.toFixed(3)}-${r.q3.toFixed(3)}; ` +
-  `round ${r.shimMs.toFixed(2)} ms through the shim, ${r.glibcMs.toFixed(2)} ms through glibc)`;
-
 const work = mkdtempSync(join(tmpdir(), 'ptbench-'));
 // Segments go where perftop puts them (tmpfs), in a private directory; the temp dir is the fallback.
 const shm = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/ptbench-') : join(work, 'shm');
@@ -86,20 +84,37 @@ try {
       throw new Error(`segment of ${pid} counted ${seg.total.allocs} allocations, expected ${shimRounds} (shim rounds only)`);
   };
 
-  console.log(`Interleaved rounds in one process: ${PAIRS} pairs x ${ROUND_N} malloc+free per thread and round`);
+  // Each process gets its own address-space layout and its own moment of the machine: the figure is the median of
+  // PROCS process medians (each over PAIRS pairs), and the spread across processes is printed with it.
+  const interleaved = (threads: number, mode: 'use' | 'bare', env: NodeJS.ProcessEnv, procs: number, counted: boolean) => {
+    const runs: Interleaved[] = [];
+    for (let i = 0; i < procs; i++) {
+      const r = run([bin, String(threads), String(ROUND_N), mode, String(PAIRS)], env, work);
+      if (counted) checkCounted(r.pid, threads);
+      runs.push(parseInterleaved(r.out));
+    }
+    return runs;
+  };
+  const fmt = (runs: Interleaved[]) => {
+    const ratios = runs.map((r) => r.ratio).sort((a, b) => a - b);
+    return (
+      `median ratio ${median(ratios).toFixed(3)}x over ${runs.length} processes ` +
+      `[${ratios.map((x) => x.toFixed(3)).join(' ')}] (round ${median(runs.map((r) => r.shimMs)).toFixed(2)} ms ` +
+      `through the shim, ${median(runs.map((r) => r.glibcMs)).toFixed(2)} ms through glibc)`
+    );
+  };
+
+  console.log(`Interleaved rounds: each process runs ${PAIRS} ABBA pairs x ${ROUND_N} malloc+free per thread and round`);
   let worst = 0;
   for (const threads of THREAD_COUNTS) {
     const label = `${threads} thread${threads > 1 ? 's' : ''}`;
-    const use = run([bin, String(threads), String(ROUND_N), 'use', String(PAIRS)], shimEnv, work);
-    checkCounted(use.pid, threads);
-    const r = parseInterleaved(use.out);
-    worst = Math.max(worst, r.ratio);
-    console.log(`  use, ${label}: ${fmt(r)}  target <= ${TARGET.toFixed(2)}x ${r.ratio <= TARGET ? 'OK' : 'OVER TARGET'}`);
-    const bare = run([bin, String(threads), String(ROUND_N), 'bare', String(PAIRS)], shimEnv, work);
-    checkCounted(bare.pid, threads);
-    console.log(`  bare (worst case), ${label}: ${fmt(parseInterleaved(bare.out))}`);
+    const use = interleaved(threads, 'use', shimEnv, PROCS, true);
+    const ratio = median(use.map((r) => r.ratio));
+    worst = Math.max(worst, ratio);
+    console.log(`  use, ${label}: ${fmt(use)}  target <= ${TARGET.toFixed(2)}x ${ratio <= TARGET ? 'OK' : 'OVER TARGET'}`);
+    console.log(`  bare (worst case), ${label}: ${fmt(interleaved(threads, 'bare', shimEnv, SIDE_PROCS, true))}`);
   }
-  const nc = parseInterleaved(run([bin, '1', String(ROUND_N), 'use', String(PAIRS)], uncountedEnv, work).out);
+  const nc = interleaved(1, 'use', uncountedEnv, SIDE_PROCS, false);
   console.log(`  use, 1 thread, shim loaded but not counting (no session / --alloc did not match): ${fmt(nc)}`);
 
   console.log(`Process-level pairs (plain process, then preloaded process), ${PROCESS_RUNS} pairs, use, 1 thread x ${PROCESS_N}:`);
