@@ -133,8 +133,8 @@ async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv
   try {
     if (args.json) {
       const exit = await runJson(live, process.stdout);
-      await live.quit(); // orphans the app left behind end with it
-      return exitCodeOf(exit);
+      await live.quit(); // orphans the app left behind end with it; all of the tree when stdout went away
+      return exitCodeOf(exit ?? (await live.whenAppExits()));
     }
     await runTuiFor(live, theme!, args);
     const exit = live.appExit();
@@ -167,8 +167,8 @@ async function attach(args: AttachArgs, theme: Theme | null): Promise<number> {
   const unhook = exitOnSignals(async () => live.close());
   try {
     if (args.json) {
-      const exit = await runJson(live, process.stdout);
-      return exit.code ?? (exit.signal ? 0 : 0);
+      await runJson(live, process.stdout); // the attached process is not ours to end, whatever ended the run
+      return 0;
     }
     await runTuiFor(live, theme!, args);
     return 0;

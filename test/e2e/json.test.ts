@@ -83,6 +83,21 @@ test('bad input: one line and a non-zero status, never a stack trace', async () 
   assert.doesNotMatch(usage.stderr + missing.stderr + attach.stderr, /\n\s+at /);
 });
 
+test('stdout closed by its reader (| head): the tree is ended, no stack trace, the app status', async () => {
+  let root = 0;
+  const run = await runPerftop(['--json', '-i', '0.2', '--', '/bin/sleep', '30'], {
+    timeoutMs: 15_000,
+    onLine: (s, child) => {
+      root = s.root;
+      child.stdout!.destroy(); // as head does once it has its lines
+    },
+  });
+  assert.ok(root > 0, 'a first line came');
+  assert.equal(run.status, 143, run.stderr); // sleep ended by SIGTERM, as on quit
+  assert.equal(run.stderr, '');
+  assert.equal(pidAlive(root), false, 'the app is gone');
+});
+
 test('a signal death comes back as 128+N', async () => {
   const run = await runPerftop(['--json', '--', '/bin/sh', '-c', 'kill -USR1 $$']);
   assert.equal(run.status, 138);
