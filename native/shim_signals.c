@@ -1,12 +1,13 @@
 /*
  * shim_signals.c — the shim's history of signal dispositions, timers and execs, with who asked.
  *
- * Wraps sigaction, signal, bsd_signal, sigset, setitimer, alarm, timer_create, timer_settime, timer_delete and the
- * exec family. Each call that changes something is forwarded to the next definition (dlsym(RTLD_NEXT)) and, when it
- * succeeded, appended to the segment's lock-free history ring: wall time, tid, kind, signal, old and new disposition
- * ("SIG_DFL", "SIG_IGN", "handler <sym>") or timer state ("armed 10ms"/"disarmed"), sa_flags, and the caller's
- * symbol (dladdr of __builtin_return_address(0)). The armed ITIMER_PROF/REAL/VIRTUAL state and armed CPU-clock
- * POSIX timers are kept in the segment header under a seqlock (the kernel gives no way to read another process's).
+ * Wraps sigaction, signal, bsd_signal, sigset, setitimer, alarm, timer_create, timer_settime, timer_delete, the
+ * exec family, and posix_spawn/posix_spawnp (for the environment only). Each call that changes something is
+ * forwarded to the next definition (dlsym(RTLD_NEXT)) and, when it succeeded, appended to the segment's lock-free
+ * history ring: wall time, tid, kind, signal, old and new disposition ("SIG_DFL", "SIG_IGN", "handler <sym>") or
+ * timer state ("armed 10ms"/"disarmed"), sa_flags, and the caller's symbol (dladdr of __builtin_return_address(0)).
+ * The armed ITIMER_PROF/REAL/VIRTUAL state and armed CPU-clock POSIX timers are kept in the segment header under a
+ * seqlock (the kernel gives no way to read another process's).
  *
  * Constraints: these wrappers are rare, so dladdr (which takes the loader lock and may allocate) is allowed here,
  * under the recursion guard (allocations it makes are not counted; a wrapper re-entered from inside is forwarded
@@ -625,4 +626,32 @@ PT_EXPORT int execle(const char *path, const char *arg, ...) {
   pt_record_exec(path, PT_CALLER);
   if (!pt_real.execve) return errno = ENOSYS, -1;
   PT_EXEC(path, argv, envp, env, pt_real.execve(path, argv, env));
+}
+
+/* posix_spawn runs the target in a new process (glibc: clone(CLONE_VM|CLONE_VFORK), then its internal execve,
+ * which no wrapper above sees): only the environment needs scoping. The new process starts with no interval timer,
+ * so there is nothing to disarm; the parent waits inside posix_spawn until the exec, so the environment built on
+ * this stack outlives its use. */
+#define PT_SPAWN(target, argv, envp, call)                                                         \
+  do {                                                                                           \
+    char *const *in_ = (envp);                                                                   \
+    size_t n_ = pt_env_count(in_);                                                               \
+    char *vec_[n_ + 2];                                                                          \
+    char buf_[4096];                                                                             \
+    char *const *env = pt_ctl_exec_env((target), (argv), in_, vec_, n_ + 2, buf_, sizeof buf_); \
+    return (call);                                                                               \
+  } while (0)
+
+PT_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                          const posix_spawnattr_t *attr, char *const argv[], char *const envp[]) {
+  pt_ensure_hooks();
+  if (!pt_real.posix_spawn) return ENOSYS;
+  PT_SPAWN(path, argv, envp, pt_real.posix_spawn(pid, path, fa, attr, argv, env));
+}
+
+PT_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+                           const posix_spawnattr_t *attr, char *const argv[], char *const envp[]) {
+  pt_ensure_hooks();
+  if (!pt_real.posix_spawnp) return ENOSYS;
+  PT_SPAWN(file, argv, envp, pt_real.posix_spawnp(pid, file, fa, attr, argv, env));
 }

@@ -47,6 +47,17 @@ test('--profile-heap on a fork-without-exec app: parent and child each get their
   assert.ok(run.snapshots.flatMap((s) => s.processes).every((x) => x.threads.every((th) => th.comm !== 'perftop-ctl')));
 });
 
+test('--profile-heap through posix_spawn: the spawned matching image gets tcmalloc, the launcher does not', async (t) => {
+  const b = box(t);
+  const run = await runPerftop(['--json', '-i', '0.3', '--out', b.out, '--profile-heap=heapfork', '--', fixture('launcher'), '--spawn', fixture('heapfork'), '1']);
+  assert.equal(run.status, 0, run.stderr);
+  const m = /parent (\d+) child (\d+)/.exec(run.stderr);
+  assert.ok(m, run.stderr);
+  assert.deepEqual(readdirSync(b.out).sort(), [`heapfork.${m[1]}.0001.heap`, `heapfork.${m[2]}.0001.heap`].sort());
+  const launcher = run.snapshots.flatMap((s) => s.processes).filter((x) => x.comm === 'launcher' && !x.exited);
+  assert.ok(launcher.length > 0 && launcher.every((x) => x.profiling.heap === 'off'), JSON.stringify(launcher.map((x) => x.profiling)));
+});
+
 test('--profile-cpu on a launcher that execs: nothing dies, only the matching image gets a profile', async (t) => {
   const b = box(t);
   const run = await runPerftop(['--json', '-i', '0.3', '--out', b.out, '--profile-cpu=busy', '--', fixture('launcher'), fixture('busy'), '1']);
