@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 #define PT_MAGIC 0x3147455350545250ULL /* "PRTPSEG1" little-endian */
-#define PT_VERSION 3u
+#define PT_VERSION 4u
 #define PT_SLOTS 256u                 /* thread slots per process; more live threads count into `folded` */
 #define PT_HIST 128u                  /* history ring records */
 #define PT_CPU_TIMERS 16u             /* armed CPU-clock POSIX timers remembered */
@@ -95,7 +95,11 @@ struct pt_timer_state {
   uint32_t prof_armed, real_armed, virt_armed, cpu_count;
   uint64_t prof_us, real_us, virt_us; /* interval (or the one-shot value when the interval is 0) */
   uint64_t real_until_ms; /* a one-shot ITIMER_REAL/alarm: when it fires (CLOCK_REALTIME ms); 0 when periodic */
+  /* A one-shot on this process's CPU time (user + system): the process CPU time, in us, at which it fires. The
+   * reader compares it with /proc/PID/stat. 0 when periodic, or when on another clock (a thread's CPU time). */
+  uint64_t prof_until_cpu_us;
   int32_t cpu_signals[PT_CPU_TIMERS];
+  uint64_t cpu_until_cpu_us[PT_CPU_TIMERS]; /* the same for cpu_signals[i] */
 };
 
 #define PT_STR_DISP 64

@@ -335,20 +335,25 @@ Napi::Value ReadSegment(const Napi::CallbackInfo& info) {
     ha.Set((uint32_t)i, r);
   }
   out.Set("history", ha);
-  auto itimer = [&](uint32_t armed, uint64_t us, uint64_t untilMs) {
+  auto itimer = [&](uint32_t armed, uint64_t us, const char* untilKey, uint64_t until) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("armed", armed != 0);
     o.Set("intervalUs", (double)us);
-    if (untilMs) o.Set("untilMs", (double)untilMs);
+    if (until) o.Set(untilKey, (double)until);
     return o;
   };
   Napi::Object to = Napi::Object::New(env);
-  to.Set("prof", itimer(timers.prof_armed, timers.prof_us, 0));
-  to.Set("real", itimer(timers.real_armed, timers.real_us, timers.real_until_ms));
-  to.Set("virtual", itimer(timers.virt_armed, timers.virt_us, 0));
+  to.Set("prof", itimer(timers.prof_armed, timers.prof_us, "untilCpuUs", timers.prof_until_cpu_us));
+  to.Set("real", itimer(timers.real_armed, timers.real_us, "untilMs", timers.real_until_ms));
+  to.Set("virtual", itimer(timers.virt_armed, timers.virt_us, "", 0));
   Napi::Array cs = Napi::Array::New(env, timers.cpu_count);
-  for (uint32_t i = 0; i < timers.cpu_count; i++) cs.Set(i, (double)timers.cpu_signals[i]);
-  to.Set("cpuTimerSignals", cs);
+  for (uint32_t i = 0; i < timers.cpu_count; i++) {
+    Napi::Object t = Napi::Object::New(env);
+    t.Set("signal", (double)timers.cpu_signals[i]);
+    if (timers.cpu_until_cpu_us[i]) t.Set("untilCpuUs", (double)timers.cpu_until_cpu_us[i]);
+    cs.Set(i, t);
+  }
+  to.Set("cpuTimers", cs);
   out.Set("timers", to);
   return out;
 }

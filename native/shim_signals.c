@@ -166,6 +166,7 @@ static struct {
   timer_t id;
   int used, cpu, signo;
   unsigned long long us;
+  unsigned long long until_cpu_us; /* a one-shot on this process's CPU clock: see pt_timer_state */
   clockid_t clk;
 } pt_ptimers[64];
 
@@ -175,35 +176,59 @@ static void pt_tlock(void) {
 }
 static void pt_tunlock(void) { __atomic_store_n(&pt_timer_lock, 0, __ATOMIC_RELEASE); }
 
-/* Caller holds pt_timer_lock. which: ITIMER_* or -1 for "recompute the CPU timer list only". */
+static unsigned long long pt_clock_us(clockid_t c) {
+  struct timespec t;
+  if (clock_gettime(c, &t) != 0) return 0;
+  return (unsigned long long)t.tv_sec * 1000000ull + (unsigned long long)t.tv_nsec / 1000ull;
+}
+
 /* A timer that fires once and then disarms itself (interval 0): the kernel tells no one when it has fired, so the
- * segment keeps its wall-clock deadline for ITIMER_REAL and the reader treats it as disarmed after that. */
-static unsigned long long pt_oneshot_until_ms(const struct itimerval *v) {
+ * segment keeps its deadline and the reader treats the timer as disarmed after it: ITIMER_REAL on the wall clock
+ * (ms), ITIMER_PROF on the process's CPU time (us; perftop reads that in /proc/PID/stat). 0: periodic or not
+ * tracked (ITIMER_VIRTUAL counts user time only, which the reader's figure cannot tell apart). */
+static unsigned long long pt_oneshot_until(int which, const struct itimerval *v) {
   if (!v || v->it_interval.tv_sec || v->it_interval.tv_usec) return 0;
   unsigned long long us = pt_tv_us(&v->it_value);
   if (!us) return 0;
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  return (unsigned long long)now.tv_sec * 1000ull + (unsigned long long)now.tv_nsec / 1000000ull + (us + 999) / 1000;
+  if (which == ITIMER_REAL) return pt_clock_us(CLOCK_REALTIME) / 1000ull + (us + 999) / 1000;
+  if (which == ITIMER_PROF) return pt_clock_us(CLOCK_PROCESS_CPUTIME_ID) + us;
+  return 0;
 }
 
-static void pt_timers_store_until(int which, unsigned long long us, unsigned long long until_ms);
+/* The same for a POSIX timer: only a one-shot on this process's own user+system CPU clock has a deadline the reader
+ * can check; a thread's CPU clock or another process's does not. */
+static unsigned long long pt_ptimer_until(clockid_t clk, int flags, const struct itimerspec *v) {
+  if (!v || v->it_interval.tv_sec || v->it_interval.tv_nsec) return 0;
+  unsigned long long us = pt_ts_us(&v->it_value);
+  if (!us) return 0;
+  /* Linux CPU clock ids: ~pid << 3 | per-thread bit 4 | type (0 prof = user+system, 1 virt = user, 2 sched). */
+  int own = clk == CLOCK_PROCESS_CPUTIME_ID ||
+            (clk < 0 && !(clk & 4) && (clk & 3) != 1 && (~(clk >> 3) == 0 || ~(clk >> 3) == getpid()));
+  if (!own) return 0;
+  return (flags & TIMER_ABSTIME) ? us : pt_clock_us(clk) + us;
+}
+
+static void pt_timers_store_until(int which, unsigned long long us, unsigned long long until);
 
 static void pt_timers_store(int which, unsigned long long us) { pt_timers_store_until(which, us, 0); }
 
-static void pt_timers_store_until(int which, unsigned long long us, unsigned long long until_ms) {
+/* Caller holds pt_timer_lock. which: ITIMER_* or -1 for "recompute the CPU timer list only"; until as from
+ * pt_oneshot_until. */
+static void pt_timers_store_until(int which, unsigned long long us, unsigned long long until) {
   struct pt_header *h = pt_seg;
   if (!h) return;
   __atomic_add_fetch(&h->timer_seq, 1, __ATOMIC_ACQ_REL);
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
   struct pt_timer_state *t = &h->timers;
-  if (which == ITIMER_PROF) t->prof_armed = us != 0, t->prof_us = us;
-  if (which == ITIMER_REAL) t->real_armed = us != 0, t->real_us = us, t->real_until_ms = us ? until_ms : 0;
+  if (which == ITIMER_PROF) t->prof_armed = us != 0, t->prof_us = us, t->prof_until_cpu_us = us ? until : 0;
+  if (which == ITIMER_REAL) t->real_armed = us != 0, t->real_us = us, t->real_until_ms = us ? until : 0;
   if (which == ITIMER_VIRTUAL) t->virt_armed = us != 0, t->virt_us = us;
   uint32_t n = 0;
   for (unsigned k = 0; k < sizeof pt_ptimers / sizeof pt_ptimers[0] && n < PT_CPU_TIMERS; k++)
-    if (pt_ptimers[k].used && pt_ptimers[k].cpu && pt_ptimers[k].us && pt_ptimers[k].signo)
+    if (pt_ptimers[k].used && pt_ptimers[k].cpu && pt_ptimers[k].us && pt_ptimers[k].signo) {
+      t->cpu_until_cpu_us[n] = pt_ptimers[k].until_cpu_us;
       t->cpu_signals[n++] = pt_ptimers[k].signo;
+    }
   t->cpu_count = n;
   __atomic_add_fetch(&h->timer_seq, 1, __ATOMIC_RELEASE);
 }
@@ -213,7 +238,7 @@ void pt_timers_init_from_kernel(void) {
   pt_tlock();
   for (int k = 0; k < 3; k++) {
     struct itimerval v;
-    if (getitimer(which[k], &v) == 0) pt_timers_store_until(which[k], pt_itv_us(&v), pt_oneshot_until_ms(&v));
+    if (getitimer(which[k], &v) == 0) pt_timers_store_until(which[k], pt_itv_us(&v), pt_oneshot_until(which[k], &v));
   }
   pt_tunlock();
 }
@@ -355,7 +380,7 @@ PT_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *restrict
     pt_timer_text(o, sizeof o, pt_itv_us(&old));
     pt_timer_text(n, sizeof n, pt_itv_us(&want));
     pt_tlock();
-    pt_timers_store_until(which, pt_itv_us(&want), pt_oneshot_until_ms(&want));
+    pt_timers_store_until(which, pt_itv_us(&want), pt_oneshot_until(which, &want));
     pt_tunlock();
     pt_hist_add(PT_K_SETITIMER, pt_itimer_signal(which), o, n, 0, PT_CALLER, pt_itimer_name(which));
   }
@@ -378,7 +403,7 @@ PT_EXPORT unsigned alarm(unsigned seconds) {
   pt_timer_text(n, sizeof n, seconds * 1000000ull);
   pt_tlock();
   struct itimerval once = {{0, 0}, {(time_t)seconds, 0}};
-  pt_timers_store_until(ITIMER_REAL, seconds * 1000000ull, pt_oneshot_until_ms(&once));
+  pt_timers_store_until(ITIMER_REAL, seconds * 1000000ull, pt_oneshot_until(ITIMER_REAL, &once));
   pt_tunlock();
   pt_hist_add(PT_K_ALARM, SIGALRM, o, n, 0, PT_CALLER, "ITIMER_REAL");
   pt_guard_leave(&g);
@@ -445,6 +470,7 @@ PT_EXPORT int timer_settime(timer_t id, int flags, const struct itimerspec *nv, 
     for (unsigned k = 0; k < sizeof pt_ptimers / sizeof pt_ptimers[0]; k++)
       if (pt_ptimers[k].used && pt_ptimers[k].id == id) {
         pt_ptimers[k].us = pt_its_us(nv);
+        pt_ptimers[k].until_cpu_us = pt_ptimers[k].cpu ? pt_ptimer_until(pt_ptimers[k].clk, flags, nv) : 0;
         cpu = pt_ptimers[k].cpu;
         signo = pt_ptimers[k].signo;
         clk = pt_ptimers[k].clk;

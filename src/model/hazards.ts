@@ -19,6 +19,8 @@ export interface HazardInput {
   history: readonly HistoryRecord[] | null;
   /** Wall clock of the sample (ms): a one-shot ITIMER_REAL past its deadline has fired and disarmed itself. */
   now?: number;
+  /** CPU time the process has used (user + system, us): a one-shot CPU-time timer past its deadline has fired. */
+  cpuUs?: number;
 }
 
 /** ITIMER_REAL as the shim saw it set, less a one-shot (alarm) that has already fired. */
@@ -26,6 +28,21 @@ function realArmed(i: HazardInput): boolean {
   const real = i.timers?.real;
   if (!real?.armed) return false;
   return real.untilMs === undefined || i.now === undefined || i.now < real.untilMs;
+}
+
+/** A one-shot on the process's CPU time is disarmed once the process has used that much. */
+const cpuPending = (i: HazardInput, untilCpuUs: number | undefined): boolean =>
+  untilCpuUs === undefined || i.cpuUs === undefined || i.cpuUs < untilCpuUs;
+
+/** ITIMER_PROF as the shim saw it set, less a one-shot that has already fired. */
+function profArmed(i: HazardInput): boolean {
+  const prof = i.timers?.prof;
+  return !!prof?.armed && cpuPending(i, prof.untilCpuUs);
+}
+
+/** Signals of the armed CPU-time POSIX timers, less one-shots that have already fired. */
+function cpuTimerSignals(i: HazardInput): number[] {
+  return (i.timers?.cpuTimers ?? []).filter((t) => cpuPending(i, t.untilCpuUs)).map((t) => t.signal);
 }
 
 const SIGALRM = 14;
@@ -42,7 +59,7 @@ export function profTimerDefault(i: HazardInput): Hazard | null {
   const fix =
     'Install the SIGPROF handler before arming the timer; preload libprofiler only into the processes that need it ' +
     '(--profile-cpu=MATCH); never exec with ITIMER_PROF armed.';
-  if (i.timers?.prof.armed && atDefault(i, SIGPROF)) {
+  if (profArmed(i) && atDefault(i, SIGPROF)) {
     return {
       id: 'prof-timer-default',
       severity: 'fatal',
@@ -50,7 +67,7 @@ export function profTimerDefault(i: HazardInput): Hazard | null {
       fix,
     };
   }
-  for (const n of i.timers?.cpuTimerSignals ?? []) {
+  for (const n of cpuTimerSignals(i)) {
     if (atDefault(i, n) && defaultKills(n)) {
       return {
         id: 'prof-timer-default',
@@ -151,7 +168,7 @@ function pollWchan(w: string): boolean {
 /** FIELD.md §4: poll() never restarts after a handler, whatever SA_RESTART says. */
 export function eintrExposure(i: HazardInput): Hazard | null {
   const real = realArmed(i) && i.caught.has(SIGALRM);
-  const prof = (!!i.timers?.prof.armed || !!i.env.CPUPROFILE) && i.caught.has(SIGPROF);
+  const prof = (profArmed(i) || !!i.env.CPUPROFILE) && i.caught.has(SIGPROF);
   if (!real && !prof) return null;
   const parked = i.threads.filter(inPollLike);
   if (parked.length === 0) return null;

@@ -254,6 +254,7 @@ export class Sampler {
           timers: seg?.timers ?? null,
           history: seg ? st.history : null,
           now: r.t,
+          cpuUs: (raw.ticks * 1e6) / r.clkTck,
         });
     const ids = new Set(hazards.map((h) => h.id));
     for (const h of hazards) {

@@ -31,12 +31,14 @@ export interface HistoryRecord {
 
 export interface TimerState {
   /** Interval timers as last set through the shim (the kernel offers no way to read another process's). */
-  prof: { armed: boolean; intervalUs: number };
+  /** untilCpuUs: a one-shot fires once the process has used this much CPU time (user + system, us), then disarms. */
+  prof: { armed: boolean; intervalUs: number; untilCpuUs?: number };
   /** untilMs: a one-shot timer (alarm, or setitimer with no interval) fires then and disarms itself. */
   real: { armed: boolean; intervalUs: number; untilMs?: number };
   virtual: { armed: boolean; intervalUs: number };
-  /** POSIX timers created on a CPU-time clock and armed, with their signal numbers. */
-  cpuTimerSignals: number[];
+  /** POSIX timers created on a CPU-time clock and armed: their signal, and untilCpuUs as for prof when the timer is
+   * a one-shot on the process's own CPU clock. */
+  cpuTimers: Array<{ signal: number; untilCpuUs?: number }>;
 }
 
 export interface SegmentData {

@@ -51,7 +51,25 @@ test('history: named handler, caller, flags, timers (ITIMER_PROF, alarm, CPU-clo
     prof: { armed: true, intervalUs: 10_000 },
     real: { armed: true, intervalUs: 100_000_000, untilMs: until },
     virtual: { armed: false, intervalUs: 0 },
-    cpuTimerSignals: [rt],
+    cpuTimers: [{ signal: rt }],
   });
+  await run.finish();
+});
+
+test('one-shot CPU-time timers carry the process CPU time they fire at; a thread-clock one does not', async (t) => {
+  const box = sandbox(t);
+  const run = await runFixture(t, box, ['oneshot']);
+  const cpu = run.fields.cpu_us;
+  assert.ok(cpu >= 20_000, `burned CPU first: ${cpu} us`);
+  const { segments } = new SegmentReader({ session: box.session, dir: box.dir }).read();
+  const timers = segments[0].timers;
+  // Armed right after cpu_us was read: the deadline is that plus the value, give or take what the shim ran.
+  const near = (got: number | undefined, want: number) => got !== undefined && got >= want && got < want + 5_000;
+  assert.ok(near(timers.prof.untilCpuUs, cpu + 50e6), `ITIMER_PROF one-shot untilCpuUs ${timers.prof.untilCpuUs}, cpu ${cpu}`);
+  assert.equal(timers.cpuTimers.length, 2);
+  const [proc, thread] = timers.cpuTimers;
+  assert.ok(near(proc.untilCpuUs, cpu + 60e6), `process-clock one-shot ${JSON.stringify(proc)}`);
+  assert.equal(thread.untilCpuUs, undefined, 'a thread CPU clock is not the process figure perftop reads');
+  assert.equal(proc.signal + 1, thread.signal);
   await run.finish();
 });

@@ -11,7 +11,7 @@ import { ProcProbe } from '../../src/probe/procProbe.js';
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'proc');
 
 const off = { armed: false, intervalUs: 0 };
-const timers = (o: Partial<TimerState> = {}): TimerState => ({ prof: off, real: off, virtual: off, cpuTimerSignals: [], ...o });
+const timers = (o: Partial<TimerState> = {}): TimerState => ({ prof: off, real: off, virtual: off, cpuTimers: [], ...o });
 const armed = { armed: true, intervalUs: 10000 };
 
 function input(o: Partial<HazardInput> = {}): HazardInput {
@@ -47,10 +47,10 @@ test('prof-timer-default: not when SIGPROF is caught or ignored, or the timer is
 });
 
 test('prof-timer-default: CPU-time POSIX timer to a default-action signal; not to a caught or default-ignored one', () => {
-  assert.match(profTimerDefault(input({ timers: timers({ cpuTimerSignals: [27] }) }))!.message, /SIGPROF/);
-  assert.match(profTimerDefault(input({ timers: timers({ cpuTimerSignals: [40] }) }))!.message, /SIGRTMIN\+8/);
-  assert.equal(profTimerDefault(input({ timers: timers({ cpuTimerSignals: [27] }), caught: new Set([27]) })), null);
-  assert.equal(profTimerDefault(input({ timers: timers({ cpuTimerSignals: [28] }) })), null); // SIGWINCH: default ignore
+  assert.match(profTimerDefault(input({ timers: timers({ cpuTimers: [{ signal: 27 }] }) }))!.message, /SIGPROF/);
+  assert.match(profTimerDefault(input({ timers: timers({ cpuTimers: [{ signal: 40 }] }) }))!.message, /SIGRTMIN\+8/);
+  assert.equal(profTimerDefault(input({ timers: timers({ cpuTimers: [{ signal: 27 }] }), caught: new Set([27]) })), null);
+  assert.equal(profTimerDefault(input({ timers: timers({ cpuTimers: [{ signal: 28 }] }) })), null); // SIGWINCH: default ignore
 });
 
 test('prof-timer-default: exec record carrying an armed ITIMER_PROF into the new image', () => {
@@ -136,6 +136,22 @@ test('evaluateHazards: all that apply, in rule order', () => {
   const hs = evaluateHazards(input({ leaderExited: true, timers: timers({ prof: armed }), env: { HEAPPROFILESIGNAL: '12' }, ignored: new Set([12]) }));
   assert.deepEqual(hs.map((h) => h.id), ['prof-timer-default', 'dump-signal-taken', 'leader-exited']);
   assert.deepEqual(evaluateHazards(input()), []);
+});
+
+test('one-shot CPU-time timers count until the process has used their CPU time, not after they fired', () => {
+  const prof = { armed: true, intervalUs: 20_000, untilCpuUs: 1_500_000 };
+  const at = (cpuUs: number, o: Partial<TimerState>) => profTimerDefault(input({ timers: timers(o), cpuUs }));
+  assert.ok(at(1_499_999, { prof }), 'ITIMER_PROF before its deadline');
+  assert.equal(at(1_500_000, { prof }), null, 'fired: the kernel disarmed it');
+  assert.ok(at(1e12, { prof: { armed: true, intervalUs: 20_000 } }), 'periodic: armed whatever the CPU time');
+  const posix = { cpuTimers: [{ signal: 27, untilCpuUs: 1_500_000 }] };
+  assert.ok(at(1_000_000, posix));
+  assert.equal(at(2_000_000, posix), null);
+  assert.ok(at(2_000_000, { cpuTimers: [{ signal: 27 }] }), 'no deadline (a thread clock): still armed');
+  const threads = recordedThreads();
+  const eintr = (cpuUs: number) => eintrExposure(input({ threads, timers: timers({ prof }), caught: new Set([27]), cpuUs }));
+  assert.ok(eintr(1_000_000));
+  assert.equal(eintr(1_600_000), null);
 });
 
 test('eintr-exposure: a one-shot alarm counts until its deadline, not after it fired', () => {
