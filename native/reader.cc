@@ -30,7 +30,9 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "perftop_segment.h"
@@ -129,6 +131,12 @@ class Mapping {
   }
   const char* base() const { return static_cast<const char*>(addr_); }
   size_t size() const { return size_; }
+  // Still the file Open mapped, at the size it had then? A segment keeps its size for life; one that was truncated
+  // (or unlinked, and maybe recreated under the same name) must be mapped afresh, or a read could fault.
+  bool StillValid() const {
+    struct stat st;
+    return fstat(fd_, &st) == 0 && st.st_nlink > 0 && (uint64_t)st.st_size == size_;
+  }
 
  private:
   int fd_ = -1;
@@ -205,6 +213,47 @@ Napi::Array FlagNames(Napi::Env env, uint32_t flags) {
 
 const int kRetries = 2000;
 
+// Segments stay mapped between reads (perftop reads each one every tick): a read is then one fstat and the copy,
+// instead of open, fstat, mmap, page faults, munmap and close. RetainSegments drops the ones a reader no longer
+// lists; a mapping that failed validation is never kept.
+std::unordered_map<std::string, std::unique_ptr<Mapping>> g_mapped;
+
+// The kept mapping of file, or a new one; nullptr and *err set when the file cannot be mapped.
+Mapping* MappingFor(const std::string& file, std::string* err) {
+  auto it = g_mapped.find(file);
+  if (it != g_mapped.end()) {
+    if (it->second->StillValid()) return it->second.get();
+    g_mapped.erase(it);
+  }
+  auto m = std::make_unique<Mapping>();
+  *err = m->Open(file);
+  if (!err->empty()) return nullptr;
+  Mapping* raw = m.get();
+  g_mapped[file] = std::move(m);
+  return raw;
+}
+
+// retainSegments(prefix, files): unmaps every kept segment whose path starts with prefix and is not in files.
+Napi::Value RetainSegments(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsArray())
+    throw Napi::TypeError::New(env, "retainSegments(prefix: string, files: string[])");
+  std::string prefix = info[0].As<Napi::String>();
+  Napi::Array files = info[1].As<Napi::Array>();
+  std::unordered_map<std::string, bool> keep;
+  for (uint32_t i = 0; i < files.Length(); i++) {
+    Napi::Value v = files.Get(i);
+    if (v.IsString()) keep[v.As<Napi::String>()] = true;
+  }
+  for (auto it = g_mapped.begin(); it != g_mapped.end();) {
+    if (it->first.compare(0, prefix.size(), prefix) == 0 && !keep.count(it->first))
+      it = g_mapped.erase(it);
+    else
+      ++it;
+  }
+  return env.Undefined();
+}
+
 Napi::Value ReadSegment(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber())
@@ -213,12 +262,16 @@ Napi::Value ReadSegment(const Napi::CallbackInfo& info) {
   int64_t pid = info[1].As<Napi::Number>().Int64Value();
   int64_t gen = info[2].As<Napi::Number>().Int64Value();
 
-  Mapping m;
-  std::string err = m.Open(file);
-  if (!err.empty()) return Napi::String::New(env, err);
+  std::string err;
+  Mapping* mp = MappingFor(file, &err);
+  if (!mp) return Napi::String::New(env, err);
+  const Mapping& m = *mp;
   const pt_header* h = reinterpret_cast<const pt_header*>(m.base());
   err = Validate(h, m.size(), pid, gen);
-  if (!err.empty()) return Napi::String::New(env, err);
+  if (!err.empty()) {
+    g_mapped.erase(file);
+    return Napi::String::New(env, err);
+  }
 
   const pt_slot* slots = reinterpret_cast<const pt_slot*>(m.base() + h->slots_offset);
   const uint32_t slotCount = h->slot_count;
@@ -541,6 +594,7 @@ Napi::Value ControlRequest(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readSegment", Napi::Function::New(env, ReadSegment, "readSegment"));
+  exports.Set("retainSegments", Napi::Function::New(env, RetainSegments, "retainSegments"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("tgkill", Napi::Function::New(env, Tgkill, "tgkill"));
   exports.Set("controlRead", Napi::Function::New(env, ControlRead, "controlRead"));

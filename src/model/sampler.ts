@@ -17,7 +17,7 @@ export interface SamplerDeps {
   /** The app's pid (run mode) or the attached pid; null until known. It stays listed after it exits. */
   rootPid: () => number | null;
   exitOf?: (pid: number) => ExitInfo | undefined;
-  segments?: { read(): ReadResult; remove(file: string): void };
+  segments?: { read(): ReadResult; remove(file: string): void; close?(): void };
   allocNote?: (pid: number) => string;
   profiling?: (pid: number) => Profiling;
   /** How long an exited process stays listed (ms); default 5000. */
@@ -143,6 +143,7 @@ export class Sampler {
 
   close(): void {
     this.deps.probe.close();
+    this.deps.segments?.close?.();
   }
 
   /** Pids whose exit was reported without a probe-side state (short-lived): never reported twice. */

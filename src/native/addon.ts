@@ -19,6 +19,8 @@ export interface RawSegment {
 export interface ReaderAddon {
   /** A segment, or a string saying why the file is not one. Never throws for bad file contents. */
   readSegment(file: string, pid: number, gen: number): RawSegment | string;
+  /** Segments stay mapped between reads: unmaps every one whose path starts with prefix and is not in files. */
+  retainSegments(prefix: string, files: string[]): void;
   /** pidfd_open + pidfd_send_signal; with startTicks, refuses a pid whose /proc stat start time differs. Throws an
    * Error with `code` (ESRCH, EPERM, …) and `errno`. */
   pidfdSendSignal(pid: number, sig: number, startTicks?: number): void;

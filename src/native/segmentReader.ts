@@ -49,6 +49,8 @@ export class SegmentReader {
       .map((n) => ({ n, id: parseSegmentName(n) }))
       .filter((x) => x.id !== null && x.id.session === this.session)
       .sort((a, b) => a.id!.pid - b.id!.pid || a.id!.gen - b.id!.gen);
+    // The addon keeps segments mapped between reads; the ones no longer listed (removed) are unmapped here.
+    this.addon.retainSegments(join(this.dir, this.prefix), mine.map(({ n }) => join(this.dir, n)));
     for (const { n, id } of mine) {
       const file = join(this.dir, n);
       const raw = this.addon.readSegment(file, id!.pid, id!.gen);
@@ -71,6 +73,11 @@ export class SegmentReader {
       out.segments.push(seg);
     }
     return out;
+  }
+
+  /** Unmap every segment this reader keeps mapped (the files stay). */
+  close(): void {
+    this.addon.retainSegments(join(this.dir, this.prefix), []);
   }
 
   /** Remove one of this session's segments (after its owner's exit and final read). A missing file is fine. */

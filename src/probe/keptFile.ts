@@ -96,3 +96,38 @@ export class KeptFile {
     this.budget.give();
   }
 }
+
+/**
+ * Files read at most once per tick by path (a task's wchan, children): kept open while they are read every tick,
+ * closed by sweep() once a tick passes without a read (the task is gone, or no longer asked about).
+ */
+export class KeptFiles {
+  private readonly files = new Map<string, { file: KeptFile; used: boolean }>();
+  constructor(private readonly budget: FdBudget) {}
+
+  read(path: string): string | null {
+    let f = this.files.get(path);
+    if (!f) {
+      f = { file: new KeptFile(path, this.budget), used: false };
+      this.files.set(path, f);
+    }
+    f.used = true;
+    return f.file.read();
+  }
+
+  /** Closes what was not read since the last sweep. */
+  sweep(): void {
+    for (const [path, f] of this.files) {
+      if (f.used) f.used = false;
+      else {
+        f.file.close();
+        this.files.delete(path);
+      }
+    }
+  }
+
+  close(): void {
+    for (const f of this.files.values()) f.file.close();
+    this.files.clear();
+  }
+}

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { parseAuxv, parseChildren, parseCmdline, parseEnviron, parseStat, parseStatus, parseSyscall, parseWchan } from './parse.js';
 import type { ProfilerEnv, StatFields, StatusFields } from './parse.js';
-import { FdBudget, KeptFile, readOnce } from './keptFile.js';
+import { FdBudget, KeptFile, KeptFiles, readOnce } from './keptFile.js';
 import { childrenFromPpids, classifyLiveness, treeOrder } from './tree.js';
 import type { Probe, ProbeResult, RawProcess, RawThread } from './types.js';
 
@@ -70,10 +70,13 @@ export class ProcProbe implements Probe {
   private childrenFiles: boolean | null = null;
   /** Task ids per pid, read once per tick. */
   private tasksThisTick = new Map<number, number[]>();
+  /** wchan and children files, kept open while they are read every tick. */
+  private readonly perTask: KeptFiles;
 
   constructor(private readonly opts: ProcProbeOptions) {
     this.root = opts.procRoot ?? '/proc';
     this.budget = new FdBudget(opts.maxKeptFds ?? 1024);
+    this.perTask = new KeptFiles(this.budget);
     ({ clkTck: this.clkTck, pageSize: this.pageSize } = hostConstants());
   }
 
@@ -105,12 +108,14 @@ export class ProcProbe implements Probe {
       if (st && st.starttime === e.starttime && st.state !== 'Z' && st.state !== 'X') detached.push(pid);
       else vanished.push(pid);
     }
+    this.perTask.sweep();
     return { t, mono, clkTck: this.clkTck, pageSize: this.pageSize, processes, vanished, detached };
   }
 
   close(): void {
     for (const e of this.entries.values()) this.closeEntry(e);
     this.entries.clear();
+    this.perTask.close();
   }
 
   private tasksOf(pid: number): number[] {
@@ -131,7 +136,7 @@ export class ProcProbe implements Probe {
     if (this.childrenFiles !== false) {
       return (pid) => {
         const out: number[] = [];
-        for (const tid of this.tasksOf(pid)) out.push(...parseChildren(readOnce(`${this.root}/${pid}/task/${tid}/children`) ?? ''));
+        for (const tid of this.tasksOf(pid)) out.push(...parseChildren(this.perTask.read(`${this.root}/${pid}/task/${tid}/children`) ?? ''));
         return out;
       };
     }
@@ -188,7 +193,7 @@ export class ProcProbe implements Probe {
       if (!st) return null;
     }
     const status = parseStatus(e.status.read() ?? '');
-    const threads = this.readThreads(e);
+    const threads = this.readThreads(e, st, status);
     const live = classifyLiveness(pid, st.state, threads);
     this.refreshStatic(e, st, live.leaderExited || live.zombie);
     e.starttime = st.starttime;
@@ -231,23 +236,35 @@ export class ProcProbe implements Probe {
     };
   }
 
-  private readThreads(e: ProcEntry): RawThread[] {
+  /** procStat/procStatus: the process's own files, read just before; a process whose only task is its leader has
+   * the same text in task/PID, so its thread row comes from them (half the reads for the common single-threaded
+   * process). */
+  private readThreads(e: ProcEntry, procStat: StatFields, procStatus: StatusFields): RawThread[] {
     const out: RawThread[] = [];
     for (const th of e.threads.values()) th.updated = false;
-    for (const tid of this.tasksOf(e.pid)) {
-      let th = e.threads.get(tid);
-      if (!th) {
-        const dir = `${this.root}/${e.pid}/task/${tid}`;
-        th = { tid, stat: new KeptFile(`${dir}/stat`, this.budget), status: new KeptFile(`${dir}/status`, this.budget), updated: false };
-        e.threads.set(tid, th);
+    const tids = this.tasksOf(e.pid);
+    const leaderOnly = tids.length === 1 && tids[0] === e.pid;
+    for (const tid of tids) {
+      let st: StatFields | null;
+      let status: StatusFields;
+      if (leaderOnly) {
+        st = procStat;
+        status = procStatus;
+      } else {
+        let th = e.threads.get(tid);
+        if (!th) {
+          const dir = `${this.root}/${e.pid}/task/${tid}`;
+          th = { tid, stat: new KeptFile(`${dir}/stat`, this.budget), status: new KeptFile(`${dir}/status`, this.budget), updated: false };
+          e.threads.set(tid, th);
+        }
+        st = parseStat(th.stat.read() ?? '');
+        if (!st) continue;
+        th.updated = true;
+        status = parseStatus(th.status.read() ?? '');
       }
-      const st: StatFields | null = parseStat(th.stat.read() ?? '');
-      if (!st) continue;
-      th.updated = true;
-      const status: StatusFields = parseStatus(th.status.read() ?? '');
       const dir = `${this.root}/${e.pid}/task/${tid}`;
       const sleeping = st.state === 'S' || st.state === 'D';
-      const wchan = sleeping ? parseWchan(readOnce(`${dir}/wchan`) ?? '') : '';
+      const wchan = sleeping ? parseWchan(this.perTask.read(`${dir}/wchan`) ?? '') : '';
       out.push({
         tid,
         comm: st.comm,

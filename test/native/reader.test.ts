@@ -109,6 +109,28 @@ test('truncation of the real file: the reader reports, never crashes', async (t)
   }
 });
 
+test('a segment stays mapped between reads and follows its file: truncated in place, restored, replaced', async (t) => {
+  const box = sandbox(t);
+  const good = realSegment(box);
+  const pristine = readFileSync(good.file);
+  const old = new Date(Date.now() - 60_000);
+  const reader = new SegmentReader({ session: box.session, dir: box.dir });
+  assert.equal(reader.read().segments.length, 1);
+  truncateSync(good.file, 4096); // same inode, shorter: the kept mapping must not be read past the new end
+  utimesSync(good.file, old, old);
+  assert.match(reader.read().errors[0]?.message ?? '', /truncated/);
+  writeFileSync(good.file, pristine);
+  assert.equal(reader.read().segments[0]?.pid, good.pid);
+  // Unlinked and recreated under the same name with other contents: the new file is what gets read.
+  reader.remove(good.file);
+  const other = Buffer.from(pristine);
+  other.writeInt32LE(good.pid + 1, OFF.pid);
+  writeFileSync(good.file, other, { mode: 0o600 });
+  utimesSync(good.file, old, old);
+  assert.match(reader.read().errors[0]?.message ?? '', /header pid \d+ does not match/);
+  reader.close();
+});
+
 test('remove() deletes only this session’s segments', async (t) => {
   const box = sandbox(t);
   const good = realSegment(box);
