@@ -342,8 +342,13 @@ static int pt_last_thread(int *leader_gone) {
   return threads == 1 || (threads == 2 && state == 'Z');
 }
 
+/* Set by pt_start_thread once the creator has its own name back: until then /proc/self/comm (the leader's, when
+ * the leader created us) reads "perftop-ctl", and nothing here may take it for the process's name. */
+static int pt_creator_named;
+
 static void *pt_ctl_main(void *unused) {
   prctl(PR_SET_NAME, "perftop-ctl", 0, 0, 0);
+  for (int i = 0; i < 100000 && !__atomic_load_n(&pt_creator_named, __ATOMIC_ACQUIRE); i++) sched_yield();
   pt_thread_uncounted();
   if (pt_child_restart_cpu) {
     pt_child_restart_cpu = 0;
@@ -392,9 +397,11 @@ static void pt_start_thread(void) {
    * (naming it afterwards left a window as long as the thread's first scheduling, which under load is long). */
   char name[17] = {0};
   prctl(PR_GET_NAME, name, 0, 0, 0);
+  __atomic_store_n(&pt_creator_named, 0, __ATOMIC_RELAXED);
   prctl(PR_SET_NAME, "perftop-ctl", 0, 0, 0);
-  pthread_create(&t, &attr, pt_ctl_main, NULL);
+  int created = pthread_create(&t, &attr, pt_ctl_main, NULL) == 0;
   prctl(PR_SET_NAME, name, 0, 0, 0);
+  if (created) __atomic_store_n(&pt_creator_named, 1, __ATOMIC_RELEASE);
   pt_guard_leave(&g);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   pthread_attr_destroy(&attr);

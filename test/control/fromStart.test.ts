@@ -47,6 +47,17 @@ test('--profile-heap on a fork-without-exec app: parent and child each get their
   assert.ok(run.snapshots.flatMap((s) => s.processes).every((x) => x.threads.every((th) => th.comm !== 'perftop-ctl')));
 });
 
+test('--profile-cpu on a forking app: each child profile carries the app name, not the control thread name', async (t) => {
+  const b = box(t);
+  const run = await runPerftop(['--json', '-i', '0.3', '--out', b.out, '--profile-cpu=busy', '--', fixture('busy'), '1', '3']);
+  assert.equal(run.status, 0, run.stderr);
+  const files = readdirSync(b.out);
+  assert.equal(files.length, 4, files.join(' '));
+  assert.ok(files.every((f) => /^busy\.\d+\.0001\.cpu\.prof$/.test(f)), files.join(' '));
+  // No process of the app was ever seen under the control thread's name either.
+  assert.ok(run.snapshots.flatMap((s) => s.processes).every((x) => x.comm === 'busy'));
+});
+
 test('--profile-heap through posix_spawn: the spawned matching image gets tcmalloc, the launcher does not', async (t) => {
   const b = box(t);
   const run = await runPerftop(['--json', '-i', '0.3', '--out', b.out, '--profile-heap=heapfork', '--', fixture('launcher'), '--spawn', fixture('heapfork'), '1']);
