@@ -138,9 +138,9 @@ static inline void pt_count_free(struct pt_slot *s, size_t n) {
   if (PT_UNLIKELY(pt_count_free_fast(s, n))) pt_publish(s);
 }
 
-/* History ring (shim_signals.c). */
-void pt_hist_add(int kind, int signo, const char *old_disp, const char *new_disp, uint32_t flags, void *caller,
-                 const char *detail);
+/* History ring (shim_signals.c). Returns the record's ring index, or -1 without a segment. */
+int64_t pt_hist_add(int kind, int signo, const char *old_disp, const char *new_disp, uint32_t flags, void *caller,
+                    const char *detail);
 /* Read the armed interval timers into the segment (a new image inherits them across exec). */
 void pt_timers_init_from_kernel(void);
 void pt_timers_forget(void); /* fork child: POSIX timers and itimers are not inherited */

@@ -133,10 +133,10 @@ static unsigned long long pt_its_us(const struct itimerspec *v) {
 }
 
 /* ---- history ring ---- */
-void pt_hist_add(int kind, int signo, const char *old_disp, const char *new_disp, uint32_t flags, void *caller,
-                 const char *detail) {
+int64_t pt_hist_add(int kind, int signo, const char *old_disp, const char *new_disp, uint32_t flags, void *caller,
+                    const char *detail) {
   struct pt_header *h = __atomic_load_n(&pt_seg, __ATOMIC_ACQUIRE);
-  if (!h) return;
+  if (!h) return -1;
   uint64_t i = __atomic_fetch_add(&h->hist_next, 1, __ATOMIC_RELAXED);
   struct pt_hist_rec *r = (struct pt_hist_rec *)((char *)h + PT_HIST_OFFSET) + (i % PT_HIST);
   __atomic_store_n(&r->seq, 2 * i + 1, __ATOMIC_RELAXED);
@@ -158,6 +158,7 @@ void pt_hist_add(int kind, int signo, const char *old_disp, const char *new_disp
   b = (struct pt_buf){r->detail, sizeof r->detail, 0};
   pt_puts(&b, detail);
   __atomic_store_n(&r->seq, 2 * i + 2, __ATOMIC_RELEASE);
+  return (int64_t)i;
 }
 
 /* ---- timer state ---- */
@@ -513,14 +514,33 @@ PT_EXPORT int timer_delete(timer_t id) {
 }
 
 /* ---- exec ---- */
-/* Record the exec; note the seed-000 hazard (FIELD.md §1): an armed ITIMER_PROF survives exec while a caught SIGPROF
- * is reset to SIG_DFL, so the new image dies of SIGPROF if the timer fires before it installs a handler. */
-static void pt_record_exec(const char *what, void *caller) {
-  if (!pt_seg) return;
+/* The segment is this process's own: a vfork child shares its parent's memory, and with it pt_seg, until it execs;
+ * what it would record or store there would be the parent's. */
+static int pt_seg_mine(void) {
+  struct pt_header *h = __atomic_load_n(&pt_seg, __ATOMIC_ACQUIRE);
+  return h && h->pid == getpid();
+}
+
+/* ITIMER_PROF as the kernel has it now, into the segment (perftop disarms and re-arms it around exec through the
+ * real setitimer, which the wrapper above does not see). */
+static void pt_timers_refresh_prof(void) {
+  struct itimerval v;
+  if (!pt_seg_mine() || getitimer(ITIMER_PROF, &v) != 0) return;
+  pt_tlock();
+  pt_timers_store_until(ITIMER_PROF, pt_itv_us(&v), pt_oneshot_until(ITIMER_PROF, &v));
+  pt_tunlock();
+}
+
+/* Record the exec, as it is about to happen (after perftop stopped the profile and disarmed a near ITIMER_PROF):
+ * note the seed-000 hazard (FIELD.md §1) when an armed ITIMER_PROF goes across it, since a caught SIGPROF is reset
+ * to SIG_DFL and the new image dies of SIGPROF if the timer fires before it installs a handler. Returns the
+ * record's ring index for pt_exec_failed, or -1 when nothing was recorded. */
+static int64_t pt_record_exec(const char *what, void *caller) {
+  if (!pt_seg_mine()) return -1;
   struct pt_guard g;
   if (!pt_guard_enter(&g)) {
     pt_guard_leave(&g);
-    return;
+    return -1;
   }
   char d[PT_STR_DETAIL];
   struct pt_buf b = {d, sizeof d, 0};
@@ -532,7 +552,8 @@ static void pt_record_exec(const char *what, void *caller) {
   const char *note = armed ? (caught ? " [ITIMER_PROF armed; caught SIGPROF resets to SIG_DFL]"
                                      : " [ITIMER_PROF armed]")
                            : "";
-  size_t room = sizeof d - 1 - strlen(note);
+  /* Room for the note and for " [failed]", which pt_exec_failed may add. */
+  size_t room = sizeof d - 1 - strlen(note) - 9;
   size_t plen = strlen(what);
   if (plen > room) {
     pt_puts(&b, "...");
@@ -542,16 +563,34 @@ static void pt_record_exec(const char *what, void *caller) {
   }
   b.len = strlen(d);
   pt_puts(&b, note);
-  pt_hist_add(PT_K_EXEC, 0, "", "", 0, caller, d);
+  int64_t at = pt_hist_add(PT_K_EXEC, 0, "", "", 0, caller, d);
   pt_guard_leave(&g);
+  return at;
+}
+
+/* The exec returned: mark its record " [failed]" (a shell trying each PATH entry makes one per entry). The record
+ * is rewritten under its seq like a new one, so a reader never sees half of it. */
+static void pt_exec_failed(int64_t at) {
+  struct pt_header *h = pt_seg;
+  if (at < 0 || !pt_seg_mine()) return;
+  uint64_t i = (uint64_t)at;
+  struct pt_hist_rec *r = (struct pt_hist_rec *)((char *)h + PT_HIST_OFFSET) + (i % PT_HIST);
+  uint64_t done = 2 * i + 2;
+  if (__atomic_load_n(&r->seq, __ATOMIC_ACQUIRE) != done || r->kind != PT_K_EXEC) return; /* lapped meanwhile */
+  __atomic_store_n(&r->seq, 2 * i + 1, __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+  size_t len = strnlen(r->detail, sizeof r->detail);
+  struct pt_buf b = {r->detail, sizeof r->detail, len};
+  pt_puts(&b, " [failed]");
+  __atomic_store_n(&r->seq, done, __ATOMIC_RELEASE);
 }
 
 extern char **environ;
 
 /* The exec itself: the environment with LD_PRELOAD scoped for the target (libtcmalloc for --profile-heap matches
  * only, built on the stack: this may run in a vfork child), the CPU profile stopped and ITIMER_PROF disarmed
- * (seed 000); if the exec returns, the timer is re-armed. */
-#define PT_EXEC(target, argv, envp, env_, call)                                                        \
+ * (seed 000), then the record; if the exec returns, the timer is re-armed and the record marked failed. */
+#define PT_EXEC(what, target, argv, envp, env_, call)                                                  \
   do {                                                                                               \
     char *const *in_ = (envp);                                                                       \
     size_t n_ = pt_env_count(in_);                                                                   \
@@ -560,39 +599,39 @@ extern char **environ;
     char *const *env_ = pt_ctl_exec_env((target), (argv), in_, vec_, n_ + 2, buf_, sizeof buf_);     \
     struct pt_exec_save save_;                                                                       \
     pt_ctl_exec_prepare(&save_);                                                                     \
+    pt_timers_refresh_prof();                                                                        \
+    int64_t rec_ = pt_record_exec((what), PT_CALLER);                                                \
     int r_ = (call);                                                                                 \
     int e_ = errno;                                                                                  \
     pt_ctl_exec_failed(&save_);                                                                      \
+    pt_timers_refresh_prof();                                                                        \
+    pt_exec_failed(rec_);                                                                            \
     errno = e_;                                                                                      \
     return r_;                                                                                       \
   } while (0)
 
 PT_EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
   pt_ensure_hooks();
-  pt_record_exec(path, PT_CALLER);
   if (!pt_real.execve) return errno = ENOSYS, -1;
-  PT_EXEC(path, argv, envp, env, pt_real.execve(path, argv, env));
+  PT_EXEC(path, path, argv, envp, env, pt_real.execve(path, argv, env));
 }
 
 PT_EXPORT int execv(const char *path, char *const argv[]) {
   pt_ensure_hooks();
-  pt_record_exec(path, PT_CALLER);
   if (!pt_real.execve) return errno = ENOSYS, -1;
-  PT_EXEC(path, argv, environ, env, pt_real.execve(path, argv, env));
+  PT_EXEC(path, path, argv, environ, env, pt_real.execve(path, argv, env));
 }
 
 PT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) {
   pt_ensure_hooks();
-  pt_record_exec(file, PT_CALLER);
   if (!pt_real.execvpe) return errno = ENOSYS, -1;
-  PT_EXEC(file, argv, envp, env, pt_real.execvpe(file, argv, env));
+  PT_EXEC(file, file, argv, envp, env, pt_real.execvpe(file, argv, env));
 }
 
 PT_EXPORT int execvp(const char *file, char *const argv[]) {
   pt_ensure_hooks();
-  pt_record_exec(file, PT_CALLER);
   if (!pt_real.execvpe) return errno = ENOSYS, -1;
-  PT_EXEC(file, argv, environ, env, pt_real.execvpe(file, argv, env));
+  PT_EXEC(file, file, argv, environ, env, pt_real.execvpe(file, argv, env));
 }
 
 PT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
@@ -608,9 +647,8 @@ PT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
   b = (struct pt_buf){d, sizeof d, 0};
   pt_puts(&b, n ? target : "fd ");
   if (!n) pt_putu(&b, (unsigned)fd);
-  pt_record_exec(d, PT_CALLER);
   if (!pt_real.fexecve) return errno = ENOSYS, -1;
-  PT_EXEC(target, argv, envp, env, pt_real.fexecve(fd, argv, env));
+  PT_EXEC(d, target, argv, envp, env, pt_real.fexecve(fd, argv, env));
 }
 
 /* execl/execlp/execle build argv on the stack (no allocation) and go through the same recording. */
@@ -630,18 +668,16 @@ PT_EXPORT int execl(const char *path, const char *arg, ...) {
   va_list ap;
   PT_COLLECT_ARGS(arg, ap, argv, (void)0);
   pt_ensure_hooks();
-  pt_record_exec(path, PT_CALLER);
   if (!pt_real.execve) return errno = ENOSYS, -1;
-  PT_EXEC(path, argv, environ, env, pt_real.execve(path, argv, env));
+  PT_EXEC(path, path, argv, environ, env, pt_real.execve(path, argv, env));
 }
 
 PT_EXPORT int execlp(const char *file, const char *arg, ...) {
   va_list ap;
   PT_COLLECT_ARGS(arg, ap, argv, (void)0);
   pt_ensure_hooks();
-  pt_record_exec(file, PT_CALLER);
   if (!pt_real.execvpe) return errno = ENOSYS, -1;
-  PT_EXEC(file, argv, environ, env, pt_real.execvpe(file, argv, env));
+  PT_EXEC(file, file, argv, environ, env, pt_real.execvpe(file, argv, env));
 }
 
 PT_EXPORT int execle(const char *path, const char *arg, ...) {
@@ -649,9 +685,8 @@ PT_EXPORT int execle(const char *path, const char *arg, ...) {
   char **envp;
   PT_COLLECT_ARGS(arg, ap, argv, envp = va_arg(ap, char **));
   pt_ensure_hooks();
-  pt_record_exec(path, PT_CALLER);
   if (!pt_real.execve) return errno = ENOSYS, -1;
-  PT_EXEC(path, argv, envp, env, pt_real.execve(path, argv, env));
+  PT_EXEC(path, path, argv, envp, env, pt_real.execve(path, argv, env));
 }
 
 /* posix_spawn runs the target in a new process (glibc: clone(CLONE_VM|CLONE_VFORK), then its internal execve,

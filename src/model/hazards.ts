@@ -79,7 +79,7 @@ export function profTimerDefault(i: HazardInput): Hazard | null {
   }
   // The exec record is written by the image that called exec (it lives in the previous gen's segment). An armed
   // ITIMER_PROF carried across it, with SIGPROF still at its default here, means the race is on.
-  const lastExec = [...(i.history ?? [])].reverse().find((r) => r.kind === 'exec');
+  const lastExec = [...(i.history ?? [])].reverse().find((r) => r.kind === 'exec' && !/ \[failed\]$/.test(r.detail ?? ''));
   if (lastExec && carriesArmedProfTimer(lastExec) && atDefault(i, SIGPROF)) {
     return {
       id: 'prof-timer-default',

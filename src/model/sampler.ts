@@ -298,7 +298,8 @@ export class Sampler {
         max = Math.max(max, rec.seq);
         const named = this.named(pid, rec);
         st.history.push(named);
-        events.push(dispositionEvent(pid, named));
+        // An exec is an 'exec' event (from the probe or the new image's segment); its record stays in the history.
+        if (rec.kind !== 'exec') events.push(dispositionEvent(pid, named));
       }
       this.lastHistorySeq.set(seg.file, max);
     }

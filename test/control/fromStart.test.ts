@@ -88,4 +88,8 @@ test('--profile-cpu on the launcher itself: its profile is complete and the exec
   assert.deepEqual(readdirSync(b.out), [`launcher.${pid}.0001.cpu.prof`]);
   const rep = pprof(fixture('launcher'), join(b.out, `launcher.${pid}.0001.cpu.prof`));
   assert.match(rep.total, /Total: [1-9]\d* samples/); // written at the exec, not a 0-byte file
+  // perftop stopped the profile and disarmed the timer before the exec: nothing armed went across it, so no hazard
+  // may say so (the exec's record is written after the disarm).
+  const hazards = run.snapshots.flatMap((s) => s.processes.flatMap((p) => p.hazards.map((h) => `${p.comm}: ${h.id}`)));
+  assert.deepEqual(hazards.filter((h) => h.endsWith('prof-timer-default')), []);
 });

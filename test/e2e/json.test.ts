@@ -98,6 +98,18 @@ test('stdout closed by its reader (| head): the tree is ended, no stack trace, t
   assert.equal(pidAlive(root), false, 'the app is gone');
 });
 
+test('exec bookkeeping: a shell trying PATH entries gives one exec, no disposition events for execs', async () => {
+  const run = await runPerftop(['--json', '-i', '0.2', '--', '/bin/sh', '-c', 'PATH=/nonexistent-a:/nonexistent-b:/usr/bin:/bin; sleep 0.6; true']);
+  assert.equal(run.status, 0, run.stderr);
+  const events = run.snapshots.flatMap((s) => s.events);
+  const execDispositions = events.filter((e) => e.kind === 'disposition' && /^exec /.test(e.message ?? ''));
+  assert.deepEqual(execDispositions, []);
+  const sleep = run.snapshots.flatMap((s) => s.processes).find((p) => p.comm === 'sleep');
+  assert.ok(sleep, 'sleep seen');
+  // Every event about the sleep process names the sleep process (a vfork child's records are not its parent's).
+  for (const e of events.filter((x) => x.kind === 'disposition')) assert.notEqual(e.tid, sleep.pid, JSON.stringify(e));
+});
+
 test('a signal death comes back as 128+N', async () => {
   const run = await runPerftop(['--json', '--', '/bin/sh', '-c', 'kill -USR1 $$']);
   assert.equal(run.status, 138);
