@@ -6,6 +6,7 @@ import { LiveSession } from './liveSession.js';
 import { runJson } from './json.js';
 import {
   addCleanup,
+  collectStaleSessionDirs,
   createSessionDir,
   exitCodeOf,
   exitOnSignals,
@@ -15,7 +16,7 @@ import {
   shimEnv,
   builtShimPath,
 } from '../supervisor/index.js';
-import { collectStaleSegments, DEFAULT_SHM_DIR } from '../native/index.js';
+import { collectStaleSegments, DEFAULT_SHM_DIR, loadAddon } from '../native/index.js';
 import { rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Theme } from '../ui/theme.js';
@@ -68,8 +69,9 @@ async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv
 
   try {
     collectStaleSegments(DEFAULT_SHM_DIR);
+    collectStaleSessionDirs();
   } catch {
-    // a segment we cannot remove is someone else's: never a reason not to start
+    // a segment or directory we cannot remove is someone else's: never a reason not to start
   }
   // Profiles: --out (created now only when --profile-* will write there from the start), and the shim's variables.
   const out = new OutDir(args.out);
@@ -84,6 +86,9 @@ async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv
       throw new UserError((err as Error).message, 1);
     }
   }
+  // The session needs the reader addon (segments, control, signals): a broken build fails here, before the app
+  // starts, rather than leaving an app running unsupervised.
+  loadAddon();
   const session = sessionId();
   const dir = createSessionDir(session);
   addCleanup(() => removeSessionSegments(session, DEFAULT_SHM_DIR));
@@ -115,18 +120,27 @@ async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv
     rows: Math.max(3, Math.floor(rows / 3)),
     sessionDir: dir.dir,
   });
-  const live = new LiveSession({
-    title: shellLine(args.command, args.args),
-    interval: args.interval,
-    tree,
-    session,
-    alloc: args.alloc && shim !== null,
-    allocMatch: args.allocMatch,
-    screenSize: { cols, rows: Math.max(3, Math.floor(rows / 3)) },
-    rootArgv: [args.command, ...args.args],
-    out,
-    controlDir: shim !== null ? dir.dir : undefined,
-  });
+  let live: LiveSession;
+  try {
+    live = new LiveSession({
+      title: shellLine(args.command, args.args),
+      interval: args.interval,
+      tree,
+      session,
+      alloc: args.alloc && shim !== null,
+      allocMatch: args.allocMatch,
+      screenSize: { cols, rows: Math.max(3, Math.floor(rows / 3)) },
+      rootArgv: [args.command, ...args.args],
+      out,
+      controlDir: shim !== null ? dir.dir : undefined,
+    });
+  } catch (err) {
+    // Nothing supervises the app without a session: end its tree before reporting.
+    await tree.endTree().catch(() => {});
+    await tree.done.catch(() => 0);
+    dir.remove();
+    throw err;
+  }
   // SIGINT/TERM/HUP to perftop: end the app's tree, clean up, exit 128+N.
   const unhook = exitOnSignals(() => live.quit());
   addCleanup(() => live.close());

@@ -2,7 +2,7 @@
 // which holds init's status file. Whatever ends perftop (normal exit, an error, a signal the app layer turns into
 // process.exit) runs one cleanup path: the registry below, drained once on process 'exit'.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSignal } from '../probe/signals.js';
 
@@ -64,6 +64,44 @@ export function createSessionDir(session: string, root = '/tmp'): SessionDir {
   };
   unregister = addCleanup(remove);
   return { session, dir, remove };
+}
+
+/**
+ * Removes `<root>/perftop-<session>/` directories whose perftop (the pid in the session id) is gone: one killed
+ * with SIGKILL, or one that crashed, never ran its cleanups. Only our own real directories; returns the paths.
+ */
+export function collectStaleSessionDirs(root = '/tmp', alive: (pid: number) => boolean = pidAlive): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const uid = process.getuid?.();
+  const removed: string[] = [];
+  for (const name of names) {
+    const session = name.startsWith('perftop-') ? name.slice('perftop-'.length) : '';
+    if (!SESSION_ID_RE.test(session) || alive(Number.parseInt(session, 10))) continue;
+    const dir = join(root, name);
+    try {
+      const st = lstatSync(dir);
+      if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;
+      rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch {
+      // raced with its owner's own cleanup, or not ours to remove
+    }
+  }
+  return removed;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 const EXIT_SIGNALS: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGTERM'];

@@ -2,13 +2,26 @@
 // session ids and directories, command lookup, /proc stat fields.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exitCodeOf, exitInfoFromWaitStatus, parseStatusLines, StatusFile } from '../../src/supervisor/status.js';
 import { shimEnv } from '../../src/supervisor/env.js';
-import { createSessionDir, sessionId, SESSION_ID_RE } from '../../src/supervisor/session.js';
+import { collectStaleSessionDirs, createSessionDir, sessionId, SESSION_ID_RE } from '../../src/supervisor/session.js';
 import { resolveCommand } from '../../src/supervisor/resolve.js';
+
+test('collectStaleSessionDirs: only dirs of dead perftops, only real dirs named like a session', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'ptstale-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  for (const n of ['perftop-111xabcdef', 'perftop-222xabcdef', 'perftop-notasession', 'other-333xabcdef']) {
+    mkdirSync(join(root, n));
+    writeFileSync(join(root, n, 'init.status'), 'start 1\n');
+  }
+  writeFileSync(join(root, 'perftop-444xabcdef'), 'a file, not a session dir');
+  const removed = collectStaleSessionDirs(root, (pid) => pid === 222);
+  assert.deepEqual(removed, [join(root, 'perftop-111xabcdef')]);
+  assert.deepEqual(readdirSync(root).sort(), ['other-333xabcdef', 'perftop-222xabcdef', 'perftop-444xabcdef', 'perftop-notasession']);
+});
 
 test('parseStatusLines: start, exits, a partial last line, garbage', () => {
   const p = parseStatusLines('start 4242\nexit 4243 0\nexit 4242 768\nbogus line\nexit 42');
