@@ -322,7 +322,9 @@ static void pt_run(uint32_t seq) {
 
 /* /proc/self/stat of the leader: alone when 1 thread is left, or 2 with a zombie leader (it left first).
  * *leader_gone is set when the leader is a zombie: only then can the others end before us. */
-static int pt_last_thread(int *leader_gone) {
+/* Are we the last thread? Also says whether the leader is a zombie and, then, the status it left with (stat
+ * field 52, the wait status its exit set): the process should end with that, as it would without us. */
+static int pt_last_thread(int *leader_gone, int *leader_status) {
   char buf[1024];
   int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
@@ -334,11 +336,16 @@ static int pt_last_thread(int *leader_gone) {
   if (!p || p[1] != ' ') return 0;
   char state = p[2];
   *leader_gone = state == 'Z';
-  /* num_threads is field 20; field 3 (state) is the first after ") ". */
+  /* num_threads is field 20, exit_code field 52; field 3 (state) is the first after ") ". */
+  long threads = 0, code = 0;
   int field = 3;
-  for (p += 2; *p && field < 20; p++)
-    if (*p == ' ') field++;
-  long threads = strtol(p, NULL, 10);
+  for (p += 2; *p; p++) {
+    if (*p != ' ') continue;
+    field++;
+    if (field == 20) threads = strtol(p + 1, NULL, 10);
+    if (field == 52) code = strtol(p + 1, NULL, 10);
+  }
+  *leader_status = (int)((code >> 8) & 0xff);
   return threads == 1 || (threads == 2 && state == 'Z');
 }
 
@@ -366,16 +373,16 @@ static void *pt_ctl_main(void *unused) {
       handled = seq;
       continue;
     }
-    /* While the leader lives we cannot be the last thread: sleep until a request (or the pthread_exit wrapper's
-     * wake-up). Once it has left (FIELD.md §5), check every PT_CTL_POLL_MS, so the process ends about when its
-     * last own thread does, as it would without us. */
-    if (!__atomic_load_n(&pt_leader_left, __ATOMIC_ACQUIRE)) {
-      pt_futex(&pt_ctl->req_seq, FUTEX_WAIT, seq, NULL);
-      continue;
-    }
-    struct timespec ts = {0, PT_CTL_POLL_MS * 1000000L};
+    /* Once the leader has left through pthread_exit (FIELD.md §5; the wrapper wakes us), check every
+     * PT_CTL_POLL_MS whether we are the last thread, so the process ends about when its last own thread does, as
+     * it would without us. A leader can also leave without the wrapper (a raw SYS_exit): so check once a second
+     * regardless, or such a process would live on in this thread forever. */
+    int left = __atomic_load_n(&pt_leader_left, __ATOMIC_ACQUIRE);
+    struct timespec ts = left ? (struct timespec){0, PT_CTL_POLL_MS * 1000000L} : (struct timespec){1, 0};
     pt_futex(&pt_ctl->req_seq, FUTEX_WAIT, seq, &ts);
-    if (pt_last_thread(&leader_gone)) exit(0);
+    if (__atomic_load_n(&pt_ctl->req_seq, __ATOMIC_ACQUIRE) != seq) continue;
+    int status = 0;
+    if (pt_last_thread(&leader_gone, &status)) exit(status);
   }
   return NULL;
 }

@@ -53,6 +53,14 @@ test('main thread pthread_exit()s: alive with leaderExited and 3 workers until t
   assert.deepEqual(exits[0].exit, { code: 0 });
 });
 
+test('a leader that leaves through a raw SYS_exit: the process still ends with its last own thread', async () => {
+  const run = await runPerftop(['--json', '-i', '0.3', '--', fixture('leader_exit'), '1', 'sysexit'], { timeoutMs: 15_000 });
+  assert.equal(run.status, 0, run.stderr);
+  const root = run.snapshots[0].root;
+  assert.ok(run.snapshots.some((s) => s.processes.find((p) => p.pid === root)?.leaderExited), 'leaderExited seen');
+  assert.deepEqual(run.snapshots.at(-1)!.processes.find((p) => p.pid === root)?.exited, { code: 0 });
+});
+
 test('signal dispositions, the handler by name, the blocked thread and the prof-timer hazard', async () => {
   const run = await runPerftop(['--json', '-i', '0.3', '--', fixture('sigdemo'), '1.5']);
   assert.equal(run.status, 0, run.stderr);
