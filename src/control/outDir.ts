@@ -1,7 +1,7 @@
 // --out DIR: where profiles go. Default ./perftop-YYYYmmdd-HHMMSS/ (the time perftop started), created 0700 the
 // first time something is written there and never before: a run that profiles nothing leaves no directory.
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { defaultOutName } from './names.js';
 
 export class OutDir {
@@ -19,18 +19,35 @@ export class OutDir {
     if (this.made) return this.path;
     if (!existsSync(this.path)) {
       try {
-        mkdirSync(this.path, { recursive: true, mode: 0o700 });
+        mkdirs(this.path);
         chmodSync(this.path, 0o700); // mkdir's mode passes through the umask
       } catch (err) {
         throw new Error(`cannot create ${this.path}: ${(err as Error).message}`);
       }
     }
     if (!statSync(this.path).isDirectory()) throw new Error(`${this.path} is not a directory`);
+    // The profilers write there from inside the app, where a failure is silent: say it here, in one line.
+    try {
+      accessSync(this.path, constants.W_OK | constants.X_OK);
+    } catch {
+      throw new Error(`${this.path} is not writable`);
+    }
     this.made = true;
     return this.path;
   }
 
   get exists(): boolean {
     return this.made;
+  }
+}
+
+/** mkdir -p, one level at a time (0700). Node 20's mkdirSync({recursive}) never returns for a path under /proc. */
+function mkdirs(path: string): void {
+  const parent = dirname(path);
+  if (parent !== path && !existsSync(parent)) mkdirs(parent);
+  try {
+    mkdirSync(path, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
 }

@@ -1,7 +1,7 @@
 // Pure parts of src/control, on recorded tool output and made-up names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -58,6 +58,10 @@ test('--out is created 0700 on first use only', (t) => {
   const dflt = new OutDir(null, new Date(2025, 5, 6, 7, 8, 9), base);
   assert.equal(dflt.path, join(base, 'perftop-20250606-070809'));
   assert.equal(existsSync(dflt.path), false);
+  // Where no directory can be made, one line at once (Node 20's recursive mkdir never returns under /proc).
+  assert.throws(() => new OutDir('/proc/perftop-out/x').ensure(), /^Error: cannot create \/proc\/perftop-out\/x: ENOENT/);
+  writeFileSync(join(base, 'file'), '');
+  assert.throws(() => new OutDir(join(base, 'file')).ensure(), /is not a directory/);
 });
 
 const PPROF = `Using local file ./busy.
