@@ -191,9 +191,25 @@ export class ProfilingControl {
     return lines;
   }
 
-  /** Quit: perf children are stopped (their files written); CPU profiles end with their processes. */
+  /** Quit: perf children are stopped and running gperftools CPU profiles are stopped through the control thread,
+   * so every file is complete before the tree gets SIGTERM (a profile is only written at ProfilerStop or a normal
+   * exit, which a killed process never reaches: it would stay a 0-byte file). Bounded: a stuck process must not
+   * hold the quit up. */
   async stopAll(): Promise<void> {
-    await this.perf.stopAll();
+    const stops: Array<Promise<unknown>> = [this.perf.stopAll()];
+    const ch = this.channel;
+    if (ch) {
+      for (const e of ch.scan().values()) {
+        if (!e.state.cpuOn) continue;
+        const since = Date.now();
+        stops.push(
+          ch.request(e.pid, Cmd.CpuStop, '', 2000).then((ack) => {
+            if (ack.status === Ack.Ok) this.finished(e.pid, ack.file, since, 'CPU profile');
+          }, () => {}),
+        );
+      }
+    }
+    await Promise.all(stops);
   }
 
   close(): void {

@@ -50,6 +50,23 @@ test('p starts and stops a gperftools CPU profile in a running process: google-p
   ctl.close();
 });
 
+test('quit with a CPU profile on (stopAll): the profile is stopped and complete before the process is ended', async (t) => {
+  const b = box(t);
+  const app = await start(t, b, 'busy', ['15']);
+  const events: SnapshotEvent[] = [];
+  const ctl = control(b, events);
+  await until('control file', () => (ctl.refresh(), readdirSync(b.shm).some((n) => n.includes(`-${app.pid}-`) && n.endsWith('.ctl'))));
+  const on = await ctl.toggleCpu(app.pid, 'busy');
+  assert.ok(on.ok, on.message);
+  await sleep(800);
+  await ctl.stopAll();
+  app.child.kill('SIGTERM'); // what quit does next: the app never exits normally, so only ProfilerStop wrote it
+  assert.deepEqual(events.map((e) => [e.kind, e.file]), [['dump', on.file]]);
+  assert.ok((events[0].size ?? 0) > 100, `profile has ${events[0].size} bytes`);
+  assert.match((await ctl.report(on.file!))[0], /^Total: \d+ samples/);
+  ctl.close();
+});
+
 test('d without libtcmalloc says why and what to do; with it, HeapProfilerDump writes <comm>.<pid>.NNNN.heap', async (t) => {
   const b = box(t);
   const plain = await start(t, b, 'busy', ['15']);
