@@ -1,6 +1,7 @@
 // Components take styles from the theme by role; this is the only path from a Theme to Ink props.
 import { createContext, useContext, type ReactNode } from 'react';
 import { Text } from 'ink';
+import stringWidth from 'string-width';
 import type { Role, RoleStyle, Theme } from './theme.js';
 
 export const ThemeContext = createContext<Theme | null>(null);
@@ -27,24 +28,61 @@ export interface Seg {
   role: Role;
 }
 
-/** Cut or pad segments to exactly `width` columns, so no line ever wraps (frame height stays exact). */
-export function fitSegs(segs: readonly Seg[], width: number, padRole: Role = 'text'): Seg[] {
-  const out: Seg[] = [];
+/** Control characters (C0, DEL, C1) as '?', as ps and htop show them: a process name, argv or thread name is the
+ * app's (or, attached, anybody's) text and must never reach the terminal as an escape sequence or a line break. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+const PLAIN = /^[\x20-\x7e]*$/;
+
+/** The text's graphemes with their terminal widths (CJK and emoji take 2 columns, combining marks 0). */
+function columns(text: string): Array<{ g: string; w: number }> {
+  if (PLAIN.test(text)) return [...text].map((g) => ({ g, w: 1 }));
+  return [...graphemes.segment(text)].map(({ segment }) => ({ g: segment, w: stringWidth(segment) }));
+}
+
+/** Cut or pad runs of text to exactly `width` terminal columns, so no line ever wraps (frame height stays exact):
+ * control characters shown as '?', wide characters counted as 2, the cut marked with '…'. `pad` makes the filler. */
+export function fitRuns<S extends { text: string }>(runs: readonly S[], width: number, pad: (text: string) => S): S[] {
+  const out: S[] = [];
   let used = 0;
-  for (const s of segs) {
+  for (const s of runs) {
     if (used >= width) break;
     const room = width - used;
-    const chars = [...s.text];
-    if (chars.length <= room) {
-      out.push(s);
-      used += chars.length;
-    } else {
-      out.push({ text: room > 1 ? chars.slice(0, room - 1).join('') + '…' : chars.slice(0, room).join(''), role: s.role });
-      used = width;
+    const text = printable(s.text);
+    const cols = columns(text);
+    const w = cols.reduce((n, c) => n + c.w, 0);
+    if (w <= room) {
+      out.push(text === s.text ? s : { ...s, text });
+      used += w;
+      continue;
     }
+    // Cut to room - 1 columns and an ellipsis; a wide character that would straddle the edge is left out.
+    let taken = '';
+    let tw = 0;
+    const limit = room > 1 ? room - 1 : room;
+    for (const c of cols) {
+      if (tw + c.w > limit) break;
+      taken += c.g;
+      tw += c.w;
+    }
+    if (room > 1) {
+      taken += '…';
+      tw += 1;
+    }
+    out.push({ ...s, text: taken });
+    used += tw;
+    break;
   }
-  if (used < width) out.push({ text: ' '.repeat(width - used), role: padRole });
+  if (used < width) out.push(pad(' '.repeat(width - used)));
   return out;
+}
+
+/** fitRuns for segments; the filler takes padRole. */
+export function fitSegs(segs: readonly Seg[], width: number, padRole: Role = 'text'): Seg[] {
+  return fitRuns(segs, width, (text) => ({ text, role: padRole }));
 }
 
 /** One screen line of segments, exactly `width` wide; `override` restyles the whole line (selection). */

@@ -2,7 +2,7 @@
 import { Box, Text } from 'ink';
 import type { AppScreen, ScreenRun } from '../../model/session.js';
 import { useScreenLines } from '../hooks/useScreenLines.js';
-import { Line, useTheme } from '../themeContext.js';
+import { fitRuns, Line, useTheme } from '../themeContext.js';
 
 function Run({ run, colors }: { run: ScreenRun; colors: boolean }) {
   return (
@@ -39,10 +39,11 @@ export function AppPane({ screen, width, height, typing }: { screen: AppScreen |
     <Box flexDirection="column" width={width} height={height}>
       <Line segs={[{ text: rule, role: typing ? 'accent' : 'border' }]} width={width} />
       {Array.from({ length: inner }, (_, i) => {
-        const runs = lines[i] ?? [];
+        // The emulator counts every character as one cell; the real terminal does not (CJK, emoji): fit by columns.
+        const runs = fitRuns(lines[i] ?? [], width, (text): ScreenRun => ({ text }));
         return (
           <Text key={i} wrap="truncate">
-            {runs.length ? runs.map((r, j) => <Run key={j} run={r} colors={theme.appColors} />) : ' '}
+            {runs.map((r, j) => <Run key={j} run={r} colors={theme.appColors} />)}
           </Text>
         );
       })}
