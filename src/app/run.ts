@@ -17,7 +17,7 @@ import {
   builtShimPath,
 } from '../supervisor/index.js';
 import { collectStaleSegments, DEFAULT_SHM_DIR, loadAddon } from '../native/index.js';
-import { rmSync, readdirSync } from 'node:fs';
+import { readFileSync, rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Theme } from '../ui/theme.js';
 import { findTcmalloc, OutDir, profilingEnv } from '../control/index.js';
@@ -162,7 +162,18 @@ async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv
   }
 }
 
+/** A thread id given to -p means its process: /proc/TID/status names the thread group. */
+function threadGroupOf(pid: number): number {
+  try {
+    const m = /^Tgid:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : pid;
+  } catch {
+    return pid;
+  }
+}
+
 async function attach(args: AttachArgs, theme: Theme | null): Promise<number> {
+  args = { ...args, pid: threadGroupOf(args.pid) };
   try {
     process.kill(args.pid, 0);
   } catch (err) {

@@ -1,6 +1,8 @@
 // The --json contract on real programs: tree shape, thread names, exit statuses, leader exit, signals, errors.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { endRunning, fixture, pidAlive, runPerftop } from './helpers.js';
 
 after(endRunning);
@@ -116,6 +118,21 @@ test('exec bookkeeping: a shell trying PATH entries gives one exec, no dispositi
   assert.ok(sleep, 'sleep seen');
   // Every event about the sleep process names the sleep process (a vfork child's records are not its parent's).
   for (const e of events.filter((x) => x.kind === 'disposition')) assert.notEqual(e.tid, sleep.pid, JSON.stringify(e));
+});
+
+test('-p with a thread id attaches to its process', async (t) => {
+  const app = spawn(fixture('leader_exit'), ['1.5'], { stdio: 'ignore' });
+  t.after(() => app.kill('SIGKILL'));
+  let tid = 0;
+  for (let i = 0; i < 50 && !tid; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    tid = readdirSync(`/proc/${app.pid}/task`).map(Number).find((x) => x !== app.pid) ?? 0;
+  }
+  assert.ok(tid, 'a worker thread');
+  const run = await runPerftop(['--json', '-i', '0.3', '-p', String(tid)], { timeoutMs: 15_000 });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.snapshots[0].root, app.pid);
+  assert.equal(run.snapshots[0].processes[0].pid, app.pid);
 });
 
 test('a signal death comes back as 128+N', async () => {
