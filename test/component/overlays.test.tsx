@@ -137,6 +137,25 @@ test('input mode forwards raw keys to the app, Ctrl-] returns; the pane shows th
   assert.match(r.frame(), /second line/);
 });
 
+test('typing mode ends when the app exits: q quits again', async (t) => {
+  const screen = createAppScreen(80, 6);
+  t.after(() => screen.dispose());
+  const s = new TestSession({ first: snapshot(1, app()), screen });
+  const r = renderApp(s);
+  t.after(() => r.cleanup());
+  await tick();
+  await r.press('i');
+  assert.match(r.frame(), /typing \(Ctrl-\] returns\)/);
+  s.exit = { code: 7 };
+  s.push(snapshot(2, app()));
+  await tick();
+  assert.doesNotMatch(r.frame(), /typing \(Ctrl-\] returns\)/);
+  await r.press('q');
+  await tick();
+  assert.equal(s.quits, 1);
+  assert.deepEqual(s.written, []);
+});
+
 test('attached (no screen): a one-line note, and i explains there is no PTY', async (t) => {
   const s = new TestSession({ first: snapshot(1, app()) });
   const r = renderApp(s);

@@ -116,7 +116,10 @@ export function App({ session, theme, exitWithApp }: AppProps) {
 
   useEffect(() => {
     if (exitWithApp && session.appExit()) quit();
-  }, [version, exitWithApp, session, quit]);
+    // Nothing reads the keys any more once the app has exited: typing mode ends with it, so q quits again.
+    else if (session.appExit() && ui.current.inputMode)
+      update({ inputMode: false, status: { text: 'the app has exited: back to perftop keys', role: 'dim', t: Date.now() } });
+  }, [version, exitWithApp, session, quit, update]);
 
   const send = useCallback(async (menu: MenuState, item: MenuItem) => {
     const target = menu.tid !== undefined ? { pid: menu.pid, tid: menu.tid } : { pid: menu.pid };
