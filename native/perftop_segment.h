@@ -141,7 +141,7 @@ struct pt_header {
   int64_t peak;              /* highest live_published seen: the process peak, to within PT_PEAK_BATCH per thread */
   uint64_t hist_next;        /* records ever claimed */
   uint32_t timer_seq;
-  uint32_t reserved0;
+  uint32_t execed; /* 1 from just before a successful exec: the image that writes here is gone (0 again if it failed) */
   struct pt_timer_state timers;
   char comm[16];
 } __attribute__((aligned(64)));

@@ -361,6 +361,7 @@ Napi::Value ReadSegment(const Napi::CallbackInfo& info) {
   out.Set("pid", (double)h->pid);
   out.Set("gen", (double)h->gen);
   out.Set("closed", Load(&h->closed) != 0);
+  out.Set("execed", Load(&h->execed) != 0);
   out.Set("comm", Bounded(h->comm, sizeof h->comm));
   out.Set("total", CountersObject(env, total));
   Napi::Array ta = Napi::Array::New(env, threads.size());

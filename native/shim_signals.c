@@ -568,6 +568,12 @@ static int64_t pt_record_exec(const char *what, void *caller) {
   return at;
 }
 
+/* This image is being replaced: if the new one counts nothing (static, not matched by --alloc), perftop must not
+ * go on showing these counters as the process's. Cleared again when the exec returns. */
+static void pt_mark_execed(uint32_t on) {
+  if (pt_seg_mine()) __atomic_store_n(&pt_seg->execed, on, __ATOMIC_RELEASE);
+}
+
 /* The exec returned: mark its record " [failed]" (a shell trying each PATH entry makes one per entry). The record
  * is rewritten under its seq like a new one, so a reader never sees half of it. */
 static void pt_exec_failed(int64_t at) {
@@ -601,8 +607,10 @@ extern char **environ;
     pt_ctl_exec_prepare(&save_);                                                                     \
     pt_timers_refresh_prof();                                                                        \
     int64_t rec_ = pt_record_exec((what), PT_CALLER);                                                \
+    pt_mark_execed(1);                                                                               \
     int r_ = (call);                                                                                 \
     int e_ = errno;                                                                                  \
+    pt_mark_execed(0);                                                                               \
     pt_ctl_exec_failed(&save_);                                                                      \
     pt_timers_refresh_prof();                                                                        \
     pt_exec_failed(rec_);                                                                            \

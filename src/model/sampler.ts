@@ -178,7 +178,9 @@ export class Sampler {
       this.reportedGone.delete(pid);
       events.push({ t: r.t, pid, kind: 'spawn', comm: raw.comm, argv: raw.argv });
     }
-    const seg = ps?.current;
+    // A segment whose image exec'd into one that counts nothing (static, setuid, not matched by --alloc) is history:
+    // its counters are not the running image's.
+    const seg = ps?.current.execed ? undefined : ps?.current;
     const newGen = seg !== undefined && st.gen !== null && seg.gen > st.gen;
     if (raw.execs !== st.execs || newGen) {
       events.push({ t: r.t, pid, kind: 'exec', comm: raw.comm, argv: raw.argv });

@@ -9,6 +9,8 @@ export interface RawSegment {
   pid: number;
   gen: number;
   closed: boolean;
+  /** The image that wrote it has exec'd (a new image with no segment of its own runs in this pid). */
+  execed: boolean;
   comm: string;
   total: RawCounters;
   threads: Array<{ tid: number; counters: RawCounters }>;

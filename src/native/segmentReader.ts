@@ -69,6 +69,7 @@ export class SegmentReader {
         history: raw.history,
         timers: raw.timers,
         closed: raw.closed,
+        execed: raw.execed,
       };
       out.segments.push(seg);
     }

@@ -53,6 +53,9 @@ export interface SegmentData {
   timers: TimerState;
   /** The owner process has marked the segment final (clean exit ran its destructor). */
   closed: boolean;
+  /** The image that wrote it has exec'd: a newer gen, or no segment (the new image counts nothing), describes the
+   * process now. */
+  execed: boolean;
 }
 
 export interface SegmentError {

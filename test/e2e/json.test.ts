@@ -154,6 +154,20 @@ test('allocation counters: counted processes have numbers, a static binary says 
   assert.ok(sh.alloc && sh.alloc.allocs > 0, 'the shell is counted');
 });
 
+test('a counted process that execs a static binary: its old counters are not shown as the new image\'s', async () => {
+  const run = await runPerftop(['--json', '-i', '0.2', '--', '/bin/sh', '-c', `sleep 0.5; exec ${fixture('static_sleeper')} 1`]);
+  assert.equal(run.status, 0, run.stderr);
+  const root = run.snapshots[0].root;
+  const before = run.snapshots.find((s) => s.processes.find((p) => p.pid === root && p.comm === 'sh' && p.alloc));
+  assert.ok(before, 'sh counted first');
+  const after = run.snapshots.map((s) => s.processes.find((p) => p.pid === root)).filter((p) => p?.comm === 'static_sleeper' && !p.exited);
+  assert.ok(after.length > 0, 'static_sleeper seen running');
+  for (const p of after) {
+    assert.equal(p!.alloc, null, JSON.stringify(p!.alloc));
+    assert.match(p!.allocNote ?? '', /static binary/);
+  }
+});
+
 test('two threads x N malloc/free pairs: totals within 0.1% of 2N in the last snapshot, each thread >= N', async () => {
   const N = 200_000;
   const run = await runPerftop(['--json', '-i', '0.25', '--', fixture('alloc_pairs'), String(N), '1.5']);
