@@ -144,7 +144,12 @@ struct pt_header {
   uint32_t execed; /* 1 from just before a successful exec: the image that writes here is gone (0 again if it failed) */
   struct pt_timer_state timers;
   char comm[16];
+  /* How the image ended through exit() or a return from main: PT_EXIT_KNOWN | the wait status (code << 8); 0 until
+   * then. A parent that reaps the process itself leaves perftop no other way to learn the code. */
+  uint32_t exit_status;
 } __attribute__((aligned(64)));
+
+#define PT_EXIT_KNOWN 0x10000u
 
 #define PT_SLOTS_OFFSET 4096u
 #define PT_HIST_OFFSET (PT_SLOTS_OFFSET + PT_SLOTS * (uint32_t)sizeof(struct pt_slot))

@@ -362,6 +362,9 @@ Napi::Value ReadSegment(const Napi::CallbackInfo& info) {
   out.Set("gen", (double)h->gen);
   out.Set("closed", Load(&h->closed) != 0);
   out.Set("execed", Load(&h->execed) != 0);
+  uint32_t exitStatus = Load(&h->exit_status);
+  if (exitStatus & PT_EXIT_KNOWN) out.Set("exitStatus", (double)(exitStatus & 0xffff));
+  else out.Set("exitStatus", env.Null());
   out.Set("comm", Bounded(h->comm, sizeof h->comm));
   out.Set("total", CountersObject(env, total));
   Napi::Array ta = Napi::Array::New(env, threads.size());

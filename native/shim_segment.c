@@ -340,12 +340,20 @@ static int pt_matches(const char *glob, const char *argv0) {
   return ok;
 }
 
+/* Registered first (from the earliest constructor), so it runs after the app's own atexit handlers. */
+static void pt_on_exit(int status, void *unused) {
+  (void)unused;
+  struct pt_header *h = pt_seg;
+  if (h && h->pid == getpid()) __atomic_store_n(&h->exit_status, PT_EXIT_KNOWN | (((uint32_t)status & 0xff) << 8), __ATOMIC_RELEASE);
+}
+
 __attribute__((constructor(101))) static void pt_init(int argc, char **argv, char **envp) {
   (void)envp;
   pt_ensure_hooks();
   pt_detect_glibc();
   if (pthread_key_create(&pt_key, pt_thread_exit) == 0) pt_key_ok = 1;
   pthread_atfork(pt_prepare, pt_parent, pt_child);
+  on_exit(pt_on_exit, NULL);
   const char *session = getenv("PERFTOP_SESSION");
   if (!pt_session_ok(session)) return;
   const char *glob = getenv("PERFTOP_ALLOC_MATCH");

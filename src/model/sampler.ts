@@ -1,6 +1,6 @@
 // One tick: probe /proc, read the shim's segments, derive rates, events and hazards, and produce the Snapshot.
 // State kept between ticks is per pid (found by pid, dropped when the process is gone) so nothing is rebuilt.
-import { decodeMask, maskNumbers, signalName } from '../probe/signals.js';
+import { decodeMask, exitFromWaitStatus, maskNumbers, signalName } from '../probe/signals.js';
 import type { ProbeResult, RawProcess } from '../probe/types.js';
 import type { HistoryRecord, ReadResult } from '../native/types.js';
 import { PROFILING_OFF } from './snapshot.js';
@@ -90,7 +90,7 @@ export class Sampler {
       const st = this.states.get(pid);
       if (!st) continue;
       this.emitHistory(pid, segs.get(pid), st, events);
-      const exit = this.deps.exitOf?.(pid) ?? st.info?.exited ?? {};
+      const exit = this.deps.exitOf?.(pid) ?? st.info?.exited ?? segmentExit(segs.get(pid)) ?? {};
       if (!st.exitEmitted) events.push({ t: r.t, pid, kind: 'exit', comm: st.comm, exit });
       if (st.info) {
         this.ghosts.set(pid, {
@@ -112,7 +112,7 @@ export class Sampler {
     // count; remove them once their owner is known to be dead.
     for (const [pid, ps] of segs) {
       if (present.has(pid) || this.states.has(pid) || gone.has(pid)) continue;
-      const exit = this.deps.exitOf?.(pid);
+      const exit = this.deps.exitOf?.(pid) ?? segmentExit(ps);
       if (!exit) continue;
       const st = this.newState({ comm: '', argv: [], execs: 0, starttime: 0 }, r.mono);
       this.emitHistory(pid, ps, st, events);
@@ -234,7 +234,8 @@ export class Sampler {
 
     let exited: ExitInfo | null = null;
     if (raw.zombie) {
-      exited = this.deps.exitOf?.(pid) ?? {};
+      // init reports what it reaped; a process its own parent reaps is seen here as a zombie, with its status.
+      exited = this.deps.exitOf?.(pid) ?? (raw.exitStatus !== null ? exitFromWaitStatus(raw.exitStatus) : segmentExit(ps) ?? {});
       if (!st.exitEmitted) {
         st.exitEmitted = true;
         events.push({ t: r.t, pid, kind: 'exit', comm: raw.comm, exit: exited });
@@ -342,6 +343,12 @@ export class Sampler {
       this.lastHistorySeq.delete(s.file);
     }
   }
+}
+
+/** The exit the shim saw the current image make (exit() or main's return), when nothing better knows. */
+function segmentExit(ps: PidSegments | undefined): ExitInfo | undefined {
+  const st = ps?.current.exitStatus;
+  return st === null || st === undefined ? undefined : exitFromWaitStatus(st);
 }
 
 function dispositionEvent(pid: number, rec: HistoryRecord): SnapshotEvent {

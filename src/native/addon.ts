@@ -11,6 +11,7 @@ export interface RawSegment {
   closed: boolean;
   /** The image that wrote it has exec'd (a new image with no segment of its own runs in this pid). */
   execed: boolean;
+  exitStatus: number | null;
   comm: string;
   total: RawCounters;
   threads: Array<{ tid: number; counters: RawCounters }>;

@@ -15,6 +15,8 @@ export interface StatFields {
   starttime: number;
   /** Resident pages (field 24); 0 once the leader has exited (FIELD.md §5). */
   rssPages: number;
+  /** Field 52: the wait status a zombie left (what its parent's wait() will get); null on kernels before 3.5. */
+  exitStatus: number | null;
 }
 
 /**
@@ -40,6 +42,7 @@ export function parseStat(text: string): StatFields | null {
     numThreads: f(20),
     starttime: f(22),
     rssPages: f(24),
+    exitStatus: rest.length >= 50 ? f(52) : null,
   };
 }
 

@@ -219,6 +219,7 @@ export class ProcProbe implements Probe {
       state,
       leaderExited: live.leaderExited,
       zombie: live.zombie,
+      exitStatus: live.zombie ? st.exitStatus : null,
       ticks: st.ticks,
       starttime: st.starttime,
       rssBytes,

@@ -83,3 +83,11 @@ export function decodeMask(hex: string): string[] {
 export function signalExitStatus(num: number): number {
   return 128 + num;
 }
+
+/** A wait(2) status as an exit: {code} or {signal}; {} for a stop/continue, which is no exit. */
+export function exitFromWaitStatus(wstatus: number): { code?: number; signal?: string } {
+  const low = wstatus & 0x7f;
+  if (low === 0) return { code: (wstatus >> 8) & 0xff };
+  if (low !== 0x7f) return { signal: signalName(low) };
+  return {};
+}

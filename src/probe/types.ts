@@ -33,6 +33,8 @@ export interface RawProcess {
   leaderExited: boolean;
   /** Every task is Z/X: exited, not yet reaped. */
   zombie: boolean;
+  /** A zombie's wait status (stat field 52): how it ended, even when its own parent (not perftop's init) reaps it. */
+  exitStatus: number | null;
   /** utime + stime of the whole thread group, clock ticks. */
   ticks: number;
   starttime: number;

@@ -3,7 +3,7 @@
 // file incrementally from a kept-open fd, so each poll costs one read of the new bytes.
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { ExitInfo } from '../model/snapshot.js';
-import { parseSignal, signalExitStatus, signalName } from '../probe/signals.js';
+import { exitFromWaitStatus, parseSignal, signalExitStatus } from '../probe/signals.js';
 
 export interface StatusExit {
   pid: number;
@@ -41,10 +41,7 @@ export function parseStatusLines(text: string): ParsedStatus {
 
 /** A raw waitpid status as a shell would describe it (core-dump bit ignored). */
 export function exitInfoFromWaitStatus(wstatus: number): ExitInfo {
-  const low = wstatus & 0x7f;
-  if (low === 0) return { code: (wstatus >> 8) & 0xff };
-  if (low !== 0x7f) return { signal: signalName(low) };
-  return {}; // stopped/continued: init does not ask for these, so nobody saw an exit
+  return exitFromWaitStatus(wstatus); // {} for stopped/continued: init does not ask for these
 }
 
 /** Shell-style status: the code, or 128+N for a signal; 1 when the exit was never seen. */

@@ -64,7 +64,7 @@ function seg(pid: number, gen: number, allocs: number, o: Partial<SegmentData> =
     pid, gen, file: `/dev/shm/perftop-1x000000-${pid}-${gen}`,
     total: { ...zero, allocs, allocBytes: allocs * 16, liveBytes: allocs * 8, peakBytes: allocs * 8 },
     threads: [{ tid: pid, counters: { ...zero, allocs } }],
-    history: [], timers: { prof: off, real: off, virtual: off, cpuTimers: [] }, closed: false, execed: false, ...o,
+    history: [], timers: { prof: off, real: off, virtual: off, cpuTimers: [] }, closed: false, execed: false, exitStatus: null, ...o,
   };
 }
 function rec(seq: number, o: Partial<HistoryRecord> = {}): HistoryRecord {
@@ -133,7 +133,7 @@ test('zombie: exit when it becomes a zombie, not again when reaped; exited fille
   const s = new Sampler({ probe: scripted([z, z, gone, gone]), interval: 1, rootPid: () => 4900, exitOf: () => undefined });
   const a = s.tick();
   assert.deepEqual(kinds(a, 'exit').map((e) => e.pid), [4905]);
-  assert.deepEqual(proc(a, 4905)?.exited, {});
+  assert.deepEqual(proc(a, 4905)?.exited, { code: 3 }); // init did not reap it: from the zombie's stat (field 52)
   assert.equal(proc(a, 4900)?.exited, null);
   assert.equal(kinds(s.tick(), 'exit').length, 0);
   assert.equal(kinds(s.tick(), 'exit').length, 0);
