@@ -46,6 +46,7 @@ function cpuTimerSignals(i: HazardInput): number[] {
 }
 
 const SIGALRM = 14;
+const SIGVTALRM = 26;
 const SIGPROF = 27;
 
 const atDefault = (i: HazardInput, n: number): boolean => !i.caught.has(n) && !i.ignored.has(n);
@@ -169,14 +170,24 @@ function pollWchan(w: string): boolean {
 export function eintrExposure(i: HazardInput): Hazard | null {
   const real = realArmed(i) && i.caught.has(SIGALRM);
   const prof = (profArmed(i) || !!i.env.CPUPROFILE) && i.caught.has(SIGPROF);
-  if (!real && !prof) return null;
+  const virt = !!i.timers?.virtual.armed && i.caught.has(SIGVTALRM);
+  // A CPU-clock POSIX timer (async-profiler's ctimer, seed 003) interrupts the same way, whatever its signal.
+  const posix = cpuTimerSignals(i).find((n) => i.caught.has(n));
+  if (!real && !prof && !virt && posix === undefined) return null;
   const parked = i.threads.filter(inPollLike);
   if (parked.length === 0) return null;
   const who = parked.map((t) => `${t.comm}/${t.tid}`).slice(0, 3).join(', ') + (parked.length > 3 ? ', …' : '');
+  const what = real
+    ? 'ITIMER_REAL (SIGALRM)'
+    : prof
+      ? 'ITIMER_PROF (SIGPROF)'
+      : virt
+        ? 'ITIMER_VIRTUAL (SIGVTALRM)'
+        : `a CPU-time POSIX timer (${signalName(posix!)})`;
   return {
     id: 'eintr-exposure',
     severity: 'warn',
-    message: `${real ? 'ITIMER_REAL (SIGALRM)' : 'ITIMER_PROF (SIGPROF)'} drives a handler while ${who} wait${parked.length === 1 ? 's' : ''} in poll/epoll/select: calls return EINTR`,
+    message: `${what} drives a handler while ${who} wait${parked.length === 1 ? 's' : ''} in poll/epoll/select: calls return EINTR`,
     fix: real
       ? 'Use P (perf record: no signal reaches the app), or unset CPUPROFILE_REALTIME; retry poll on EINTR.'
       : 'Use P (perf record: no signal reaches the app); retry poll/epoll_wait on EINTR.',

@@ -154,6 +154,15 @@ test('one-shot CPU-time timers count until the process has used their CPU time, 
   assert.equal(eintr(1_600_000), null);
 });
 
+test('eintr-exposure: ITIMER_VIRTUAL and CPU-time POSIX timers with a caught signal count too', () => {
+  const threads = recordedThreads();
+  const virt = eintrExposure(input({ threads, timers: timers({ virtual: armed }), caught: new Set([26]) }));
+  assert.match(virt!.message, /ITIMER_VIRTUAL \(SIGVTALRM\)/);
+  const posix = eintrExposure(input({ threads, timers: timers({ cpuTimers: [{ signal: 36 }] }), caught: new Set([36]) }));
+  assert.match(posix!.message, /CPU-time POSIX timer \(SIGRTMIN\+4\)/);
+  assert.equal(eintrExposure(input({ threads, timers: timers({ cpuTimers: [{ signal: 36 }] }) })), null, 'not caught: no handler, no EINTR');
+});
+
 test('eintr-exposure: a one-shot alarm counts until its deadline, not after it fired', () => {
   const threads = recordedThreads();
   const once = { armed: true, intervalUs: 2_000_000, untilMs: 10_000 };
