@@ -102,6 +102,7 @@ void pt_ensure_hooks(void) {
   HOOK(execve, "execve");
   HOOK(execvpe, "execvpe");
   HOOK(fexecve, "fexecve");
+  HOOK(execveat, "execveat"); /* glibc >= 2.34 */
   HOOK(posix_spawn, "posix_spawn");
   HOOK(posix_spawnp, "posix_spawnp");
   __atomic_store_n(&pt_boot_state, 2, __ATOMIC_RELEASE);

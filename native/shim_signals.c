@@ -2,7 +2,7 @@
  * shim_signals.c — the shim's history of signal dispositions, timers and execs, with who asked.
  *
  * Wraps sigaction, signal, bsd_signal, sigset, setitimer, alarm, timer_create, timer_settime, timer_delete, the
- * exec family, and posix_spawn/posix_spawnp (for the environment only). Each call that changes something is
+ * exec family (execveat included), and posix_spawn/posix_spawnp (for the environment only). Each call that changes something is
  * forwarded to the next definition (dlsym(RTLD_NEXT)) and, when it succeeded, appended to the segment's lock-free
  * history ring: wall time, tid, kind, signal, old and new disposition ("SIG_DFL", "SIG_IGN", "handler <sym>") or
  * timer state ("armed 10ms"/"disarmed"), sa_flags, and the caller's symbol (dladdr of __builtin_return_address(0)).
@@ -19,6 +19,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -642,21 +643,41 @@ PT_EXPORT int execvp(const char *file, char *const argv[]) {
   PT_EXEC(file, file, argv, environ, env, pt_real.execvpe(file, argv, env));
 }
 
-PT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
-  pt_ensure_hooks();
-  char link[32], target[128];
+/* What an fd refers to, for the record and for --profile-heap's match: its /proc/self/fd link. */
+static void pt_fd_target(int fd, char *target, size_t cap, char *d, size_t dcap) {
+  char link[32];
   struct pt_buf b = {link, sizeof link, 0};
   pt_puts(&b, "/proc/self/fd/");
   pt_putu(&b, (unsigned)fd);
-  ssize_t n = readlink(link, target, sizeof target - 1);
+  ssize_t n = readlink(link, target, cap - 1);
   if (n < 0) n = 0;
   target[n] = 0;
-  char d[PT_STR_DETAIL];
-  b = (struct pt_buf){d, sizeof d, 0};
+  b = (struct pt_buf){d, dcap, 0};
   pt_puts(&b, n ? target : "fd ");
   if (!n) pt_putu(&b, (unsigned)fd);
+}
+
+PT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
+  pt_ensure_hooks();
+  char target[128], d[PT_STR_DETAIL];
+  pt_fd_target(fd, target, sizeof target, d, sizeof d);
   if (!pt_real.fexecve) return errno = ENOSYS, -1;
   PT_EXEC(d, target, argv, envp, env, pt_real.fexecve(fd, argv, env));
+}
+
+/* execveat(dirfd, path, ...): the path itself when it is absolute or relative to the cwd, else what dirfd (with
+ * AT_EMPTY_PATH, the file itself) refers to. */
+PT_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags) {
+  pt_ensure_hooks();
+  char target[256], d[PT_STR_DETAIL];
+  if (*path && (path[0] == '/' || dirfd == AT_FDCWD)) {
+    pt_copy(target, sizeof target, path);
+    pt_copy(d, sizeof d, path);
+  } else {
+    pt_fd_target(dirfd, target, sizeof target, d, sizeof d);
+  }
+  if (!pt_real.execveat) return errno = ENOSYS, -1;
+  PT_EXEC(d, target, argv, envp, env, pt_real.execveat(dirfd, path, argv, env, flags));
 }
 
 /* execl/execlp/execle build argv on the stack (no allocation) and go through the same recording. */

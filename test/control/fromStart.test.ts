@@ -58,6 +58,15 @@ test('--profile-cpu on a forking app: each child profile carries the app name, n
   assert.ok(run.snapshots.flatMap((s) => s.processes).every((x) => x.comm === 'busy'));
 });
 
+test('--profile-cpu on a launcher that execs with execveat: not killed by SIGPROF, its profile complete', async (t) => {
+  const b = box(t);
+  const run = await runPerftop(['--json', '-i', '0.3', '--out', b.out, '--profile-cpu=launcher', '--', fixture('launcher'), '--execveat', fixture('busy'), '0.5']);
+  assert.equal(run.status, 0, run.stderr); // 155 (SIGPROF) when execveat goes around the wrappers
+  const pid = Number(/ready (\d+)/.exec(run.stderr)![1]);
+  assert.deepEqual(readdirSync(b.out), [`launcher.${pid}.0001.cpu.prof`]);
+  assert.match(pprof(fixture('launcher'), join(b.out, `launcher.${pid}.0001.cpu.prof`)).total, /Total: [1-9]\d* samples/);
+});
+
 test('--profile-heap through posix_spawn: the spawned matching image gets tcmalloc, the launcher does not', async (t) => {
   const b = box(t);
   const run = await runPerftop(['--json', '-i', '0.3', '--out', b.out, '--profile-heap=heapfork', '--', fixture('launcher'), '--spawn', fixture('heapfork'), '1']);
