@@ -9,6 +9,28 @@ function version(): string {
   return pkg.version;
 }
 
+/**
+ * gperftools preloaded into perftop itself, with its switch set (`CPUPROFILE=… LD_PRELOAD=libprofiler.so perftop …`):
+ * it profiles perftop, and marks the variable for child processes by setting the high bit of its first byte, which
+ * no JavaScript string can carry, so the app would get a mangled path and abort. Said in one line, with the way to
+ * do it (the seed-000/002 lesson: profile only the processes named).
+ */
+export function profiledItself(env: NodeJS.ProcessEnv, maps?: string): string | null {
+  if (!env.CPUPROFILE && !env.HEAPPROFILE) return null;
+  try {
+    maps ??= readFileSync('/proc/self/maps', 'utf8');
+  } catch {
+    return null;
+  }
+  const hit = env.CPUPROFILE && /\/libprofiler[^/]*\.so|\/libtcmalloc_and_profiler[^/]*\.so/.test(maps)
+    ? { v: 'CPUPROFILE', opt: '--profile-cpu' }
+    : env.HEAPPROFILE && /\/libtcmalloc[^/]*\.so/.test(maps)
+      ? { v: 'HEAPPROFILE', opt: '--profile-heap' }
+      : null;
+  if (!hit) return null;
+  return `${hit.v} is set and gperftools is preloaded into perftop itself (it would profile perftop and hand the app a mangled ${hit.v}): unset them and use ${hit.opt}=MATCH, or set them inside the command (perftop -- env ${hit.v}=… ./app)`;
+}
+
 /** `appEnv`: the environment the app starts with (perftop's own may differ, e.g. NODE_ENV for React). */
 export async function main(argv: string[], appEnv: NodeJS.ProcessEnv = process.env): Promise<number> {
   const parsed = parseArgs(argv);
@@ -25,6 +47,8 @@ export async function main(argv: string[], appEnv: NodeJS.ProcessEnv = process.e
     return 0;
   }
   try {
+    const self = profiledItself(appEnv);
+    if (self) throw new UserError(self);
     return await runApp(parsed, appEnv);
   } catch (err) {
     if (err instanceof UserError) {

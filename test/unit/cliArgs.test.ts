@@ -1,4 +1,5 @@
 // The CLI contract (DESIGN.md "CLI (contract)"): one test per rule and per error.
+import { profiledItself } from '../../src/cli.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs, usageText, DEFAULT_OPTIONS, type ParsedArgs } from '../../src/cli/args.js';
@@ -115,4 +116,14 @@ test('usage text names every option of the contract', () => {
   for (const o of ['-i, --interval SEC', '--json', '--alloc[=MATCH]', '--no-alloc', '--profile-cpu=MATCH',
     '--profile-heap=MATCH', '--out DIR', '--theme NAME', '-p PID', '-h, --help', '-V, --version', '--exit-with-app'])
     assert.ok(u.includes(o), o);
+});
+
+test('profiledItself: gperftools preloaded into perftop with its switch set is refused, with the way to do it', () => {
+  const maps = '7f0000-7f1000 r-xp 00000000 08:01 42 /usr/lib/x86_64-linux-gnu/libprofiler.so.0.5.5\n';
+  assert.match(profiledItself({ CPUPROFILE: '/tmp/p' }, maps) ?? '', /CPUPROFILE is set .* use --profile-cpu=MATCH/);
+  assert.equal(profiledItself({ CPUPROFILE: '/tmp/p' }, ''), null, 'not preloaded into perftop: the app gets it intact');
+  assert.equal(profiledItself({}, maps), null, 'the library alone profiles nothing');
+  const tc = '7f0000-7f1000 r-xp 00000000 08:01 42 /usr/lib/x86_64-linux-gnu/libtcmalloc.so.4.5.10\n';
+  assert.match(profiledItself({ HEAPPROFILE: '/tmp/h' }, tc) ?? '', /HEAPPROFILE .* --profile-heap=MATCH/);
+  assert.equal(profiledItself({ CPUPROFILE: '/tmp/p' }, tc), null, 'tcmalloc does not read CPUPROFILE');
 });
