@@ -250,6 +250,24 @@ static void pt_cpu_stop(void) {
   pt_set_cpu(0, NULL, NULL);
 }
 
+/* A CPU profile ends with the memory map of the process, which pprof needs to name anything: libprofiler reads
+ * /proc/self/maps, and that is empty once the leader has exited (FIELD.md §5), so the profile would hold bare
+ * addresses. We end it ourselves (we are the last thread) and append the map as a live thread sees it. */
+static void pt_cpu_stop_leaderless(void) {
+  if (!pt_ctl || !pt_ctl->cpu_on || !pt_prof.stop) return;
+  char file[PT_CTL_PATH];
+  pt_copy(file, sizeof file, pt_ctl->cpu_file);
+  pt_cpu_stop();
+  int in = open("/proc/thread-self/maps", O_RDONLY | O_CLOEXEC);
+  int out = file[0] ? open(file, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
+  char buf[4096];
+  ssize_t n;
+  while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+    if (write(out, buf, (size_t)n) != n) break;
+  if (in >= 0) close(in);
+  if (out >= 0) close(out);
+}
+
 static int pt_heap_start(const char *dir, char *prefix, size_t cap, char *err, size_t ecap) {
   pt_resolve_heap();
   if (!pt_heap.dump) {
@@ -382,7 +400,10 @@ static void *pt_ctl_main(void *unused) {
     pt_futex(&pt_ctl->req_seq, FUTEX_WAIT, seq, &ts);
     if (__atomic_load_n(&pt_ctl->req_seq, __ATOMIC_ACQUIRE) != seq) continue;
     int status = 0;
-    if (pt_last_thread(&leader_gone, &status)) exit(status);
+    if (pt_last_thread(&leader_gone, &status)) {
+      if (leader_gone) pt_cpu_stop_leaderless();
+      exit(status);
+    }
   }
   return NULL;
 }

@@ -67,6 +67,16 @@ test('--profile-cpu on a launcher that execs with execveat: not killed by SIGPRO
   assert.match(pprof(fixture('launcher'), join(b.out, `launcher.${pid}.0001.cpu.prof`)).total, /Total: [1-9]\d* samples/);
 });
 
+test('--profile-cpu on a process whose leader pthread_exit()s: the profile still names its functions', async (t) => {
+  const b = box(t);
+  const run = await runPerftop(['--json', '-i', '0.3', '--out', b.out, '--profile-cpu=leader_exit', '--', fixture('leader_exit'), '1', 'burn']);
+  assert.equal(run.status, 0, run.stderr);
+  const [file] = readdirSync(b.out);
+  assert.match(file, /^leader_exit\.\d+\.0001\.cpu\.prof$/);
+  // Without the memory map (empty once the leader is gone) pprof shows bare addresses only.
+  assert.equal(pprof(fixture('leader_exit'), join(b.out, file)).top[0].what, 'burn_in_worker');
+});
+
 test('--profile-heap through posix_spawn: the spawned matching image gets tcmalloc, the launcher does not', async (t) => {
   const b = box(t);
   const run = await runPerftop(['--json', '-i', '0.3', '--out', b.out, '--profile-heap=heapfork', '--', fixture('launcher'), '--spawn', fixture('heapfork'), '1']);
