@@ -21,7 +21,7 @@ export async function runTui(session: Session, opts: TuiOptions): Promise<void> 
   // The alternate screen keeps the user's scrollback intact and gives it back on exit.
   const alt = !!stdout.isTTY;
   if (alt) stdout.write(ALT_ON);
-  const instance = render(<App session={session} theme={opts.theme} exitWithApp={opts.exitWithApp} />, {
+  const instance = render(<App session={session} theme={opts.theme} exitWithApp={opts.exitWithApp} ownsScreen={alt} />, {
     stdout,
     stdin,
     exitOnCtrlC: false, // Ctrl-C is ours: quit outside input mode, the app's in it

@@ -42,6 +42,15 @@ test('runTui keeps the screen right across updates in a real terminal emulator (
     assert.doesNotMatch(g.join('\n'), /\b525\b/); // rows from older ticks are gone, not left behind
     assert.match(g[22], /press \? for help/); // status line on row 23 of 24: the frame is rows - 1 tall
     assert.equal(g[23], '');
+    // Narrower: the terminal re-wraps the old frame; after the resize the screen is the new frame and nothing else.
+    term.resize(60, 24);
+    stdout.resize(60, 24);
+    await tick(120);
+    const n = await grid();
+    assert.match(n[0], /^perftop \.\/app -x/);
+    assert.equal(n.filter((l) => /── app|help/.test(l) && l.length > 60).length, 0, n.join('\n'));
+    assert.ok(n.every((l) => l.length <= 60), n.join('\n'));
+    assert.equal(n.filter((l) => /^\s+500 S/.test(l)).length, 1, n.join('\n'));
   } finally {
     stdin.write('q');
     await done;

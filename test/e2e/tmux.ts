@@ -72,6 +72,11 @@ export class Tmux {
     return this.waitFor(status === undefined ? /\[perftop exited \d+\]/ : new RegExp(`\\[perftop exited ${status}\\]`), 10_000);
   }
 
+  /** Resizes the window, as a user dragging it would (tmux re-wraps what is on screen, then sends SIGWINCH). */
+  resize(cols: number, rows: number): void {
+    this.tmux('resize-window', '-x', String(cols), '-y', String(rows));
+  }
+
   keys(...keys: string[]): void {
     this.tmux('send-keys', ...keys);
   }

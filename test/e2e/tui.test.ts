@@ -33,6 +33,18 @@ test('the example tree: children pids and the app output on screen; q leaves not
   for (const pid of all) assert.equal(pidAlive(pid), false, `pid ${pid} still alive after q`);
 });
 
+test('a narrower window: the whole new frame and nothing of the old one (tmux re-wraps the old lines)', async (t) => {
+  const tmux = Tmux.open(t, ['./examples/out/forktree']);
+  await tmux.waitFor(/forktree-w2[\s\S]*root tick/, 15_000);
+  tmux.resize(60, 24);
+  await new Promise((r) => setTimeout(r, 1500));
+  const rows = tmux.screen().replace(/\n$/, '').split('\n');
+  assert.match(rows[0], /^perftop \.\/examples/);
+  assert.equal(rows.filter((l) => /── app/.test(l)).length, 1, rows.join('\n'));
+  assert.equal(rows.filter((l) => /^─+\s*$/.test(l)).length, 0, `no wrapped tail of an old rule:\n${rows.join('\n')}`);
+  await tmux.quit();
+});
+
 test('help lists the keys; Enter expands threads by name', async (t) => {
   const tmux = Tmux.open(t, [fixture('tree3x4'), '30']);
   await tmux.waitFor(/tree3x4[\s\S]*tree3x4[\s\S]*tree3x4[\s\S]*tree3x4/, 15_000);

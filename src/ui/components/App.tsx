@@ -3,7 +3,7 @@
 // UI state lives in a ref (read by the key handler, so two keys in one stdin chunk see each other's effect)
 // and a counter re-renders after each change.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Box, useApp } from 'ink';
+import { Box, useApp, useStdout } from 'ink';
 import type { Session } from '../../model/session.js';
 import type { ProcessInfo, Snapshot } from '../../model/snapshot.js';
 import { Command, matches, type KeyEvent } from '../keys.js';
@@ -26,11 +26,16 @@ import { SignalMenu, type MenuState } from './SignalMenu.js';
 import { SignalsView, signalViewLines } from './SignalsView.js';
 import { StatusLine, type Status } from './StatusLine.js';
 
+/** Erase the whole screen and home the cursor. */
+const CLEAR_SCREEN = '\x1b[2J\x1b[H';
+
 export interface AppProps {
   session: Session;
   theme: Theme;
   /** Leave the TUI (after quit) as soon as the app has exited. */
   exitWithApp: boolean;
+  /** The terminal (an alternate screen) is ours to wipe: runTui. */
+  ownsScreen?: boolean;
 }
 
 interface UiState {
@@ -81,9 +86,20 @@ function itemsFor(menu: NonNullable<UiState['menu']>, store: SnapshotStore): Men
   return filterItems(menuItems(proc, menu.tid, handlerNames(store.events, menu.pid)), menu.query);
 }
 
-export function App({ session, theme, exitWithApp }: AppProps) {
+export function App({ session, theme, exitWithApp, ownsScreen }: AppProps) {
   const { exit } = useApp();
+  const { write } = useStdout();
   const size = useTerminalSize();
+  // After a resize the terminal has re-wrapped the old frame (a narrower one folds each line over two rows), and
+  // the frame drawn at the new size went out as changes against lines that are no longer where Ink thinks: stale
+  // rows stayed for good. So once the new size is drawn, wipe the screen through Ink's own write, which then puts
+  // the whole current frame back.
+  const drawnSize = useRef(size);
+  useEffect(() => {
+    if (drawnSize.current === size) return;
+    drawnSize.current = size;
+    if (ownsScreen) write(CLEAR_SCREEN);
+  }, [size, ownsScreen, write]);
   const layout = computeLayout(size.rows, size.cols, session.screen !== null);
   const { store, version } = useSessionStore(session);
   const [, setTick] = useState(0);
