@@ -45,6 +45,7 @@ function cpuTimerSignals(i: HazardInput): number[] {
   return (i.timers?.cpuTimers ?? []).filter((t) => cpuPending(i, t.untilCpuUs)).map((t) => t.signal);
 }
 
+const SIGABRT = 6;
 const SIGALRM = 14;
 const SIGVTALRM = 26;
 const SIGPROF = 27;
@@ -203,6 +204,57 @@ export function leaderExited(i: HazardInput): Hazard | null {
     message: `the main thread exited; /proc/${i.pid}/maps and cmdline read empty, so tools that read them see nothing`,
     fix: `Read a live thread instead (/proc/${i.pid}/task/TID/maps); perf record -p still samples the live threads.`,
   };
+}
+
+/** Signals whose latest recorded disposition is a handler: what a process caught, as far as the shim saw it change
+ * (for a process that died before any sample of its /proc status). */
+export function caughtFromHistory(history: readonly HistoryRecord[]): Set<number> {
+  const last = new Map<number, string>();
+  for (const r of history) if (r.signal > 0 && (r.kind === 'sigaction' || r.kind === 'signal')) last.set(r.signal, r.new);
+  return new Set([...last].filter(([, v]) => v.startsWith('handler')).map(([n]) => n));
+}
+
+/**
+ * Why a process died of a signal, from what the shim last recorded (timers, dispositions, the exec that carried a
+ * timer) and its last sample if there was one: the deaths FIELD.md §1 and §4 describe often come within
+ * milliseconds of the cause, before any sample could raise the hazard while the process lived.
+ */
+export function explainDeath(exit: { signal?: string }, i: HazardInput): Hazard | null {
+  const n = exit.signal ? parseSignal(exit.signal) : undefined;
+  if (n === undefined) return null;
+  const t = i.timers;
+  const lastExec = [...(i.history ?? [])].reverse().find((r) => r.kind === 'exec' && !/ \[failed\]$/.test(r.detail ?? ''));
+  const own: Array<[boolean, string]> = [
+    [n === SIGPROF && (!!t?.prof.armed || (!!lastExec && carriesArmedProfTimer(lastExec))), 'ITIMER_PROF'],
+    [n === SIGALRM && !!t?.real.armed, 'ITIMER_REAL (alarm)'],
+    [n === SIGVTALRM && !!t?.virtual.armed, 'ITIMER_VIRTUAL'],
+    [(t?.cpuTimers ?? []).some((c) => c.signal === n), 'a CPU-time POSIX timer'],
+  ];
+  const timer = own.find(([hit]) => hit)?.[1];
+  if (timer) {
+    return {
+      id: 'killed-by-timer',
+      severity: 'fatal',
+      message: `died of ${exit.signal}${n === SIGPROF ? ' ("Profiling timer expired")' : ''}: ${timer} was armed and the signal was at its default action when it fired`,
+      fix: 'Install the handler before arming the timer, never exec with a profiling timer armed, and profile only the processes that need it (--profile-cpu=MATCH).',
+    };
+  }
+  if (n === SIGABRT) {
+    const driving = [
+      realArmed(i) && i.caught.has(SIGALRM) ? 'ITIMER_REAL (SIGALRM)' : null,
+      (profArmed(i) || !!i.env.CPUPROFILE) && i.caught.has(SIGPROF) ? 'ITIMER_PROF (SIGPROF)' : null,
+      cpuTimerSignals(i).some((s) => i.caught.has(s)) ? 'a CPU-time POSIX timer' : null,
+    ].find((x) => x !== null);
+    if (driving) {
+      return {
+        id: 'eintr-suspect',
+        severity: 'warn',
+        message: `aborted while ${driving} drove a signal handler: every such signal makes a blocked poll/epoll/select (and any call without SA_RESTART) return -1 with EINTR, which code that treats -1 as fatal turns into abort()`,
+        fix: 'Retry on EINTR; profile with P (perf record: no signal reaches the app).',
+      };
+    }
+  }
+  return null;
 }
 
 export const HAZARD_RULES = [profTimerDefault, dumpSignalTaken, eintrExposure, leaderExited] as const;

@@ -4,8 +4,8 @@ import { decodeMask, exitFromWaitStatus, maskNumbers, signalName } from '../prob
 import type { ProbeResult, RawProcess } from '../probe/types.js';
 import type { HistoryRecord, ReadResult } from '../native/types.js';
 import { PROFILING_OFF } from './snapshot.js';
-import type { AllocCounters, ExitInfo, ProcessInfo, Profiling, Snapshot, SnapshotEvent, ThreadInfo } from './snapshot.js';
-import { evaluateHazards } from './hazards.js';
+import type { AllocCounters, ExitInfo, Hazard, ProcessInfo, Profiling, Snapshot, SnapshotEvent, ThreadInfo } from './snapshot.js';
+import { caughtFromHistory, evaluateHazards, explainDeath, type HazardInput } from './hazards.js';
 import { cpuPercent, perSecond } from './rates.js';
 import { copyCounters, groupSegments, segmentFileIds } from './segments.js';
 import type { PidSegments } from './segments.js';
@@ -46,6 +46,10 @@ interface PidState {
   hazards: Set<string>;
   history: HistoryRecord[];
   info: ProcessInfo | null;
+  /** What the hazard rules saw at the last live sample: the starting point for explaining a death. */
+  lastInput: HazardInput | null;
+  /** Why it died, once it has (explainDeath). */
+  death: Hazard | null;
 }
 
 interface Ghost {
@@ -91,10 +95,12 @@ export class Sampler {
       if (!st) continue;
       this.emitHistory(pid, segs.get(pid), st, events);
       const exit = this.deps.exitOf?.(pid) ?? st.info?.exited ?? segmentExit(segs.get(pid)) ?? {};
-      if (!st.exitEmitted) events.push({ t: r.t, pid, kind: 'exit', comm: st.comm, exit });
+      const why = st.exitEmitted ? null : this.explainExit(pid, exit, st, segs.get(pid));
+      if (!st.exitEmitted) events.push(exitEvent(r.t, pid, st.comm, exit, why));
       if (st.info) {
+        const hazards = why ? [why] : st.info.exited ? st.info.hazards : [];
         this.ghosts.set(pid, {
-          info: { ...st.info, exited: exit, state: 'X', cpu: 0, threads: [], alloc: finalAlloc(segs.get(pid), st.allocs?.gen) ?? st.lastAlloc, hazards: [] },
+          info: { ...st.info, exited: exit, state: 'X', cpu: 0, threads: [], alloc: finalAlloc(segs.get(pid), st.allocs?.gen) ?? st.lastAlloc, hazards },
           since: r.t,
         });
       }
@@ -116,7 +122,8 @@ export class Sampler {
       if (!exit) continue;
       const st = this.newState({ comm: '', argv: [], execs: 0, starttime: 0 }, r.mono);
       this.emitHistory(pid, ps, st, events);
-      if (!this.ghosts.has(pid) && !this.reportedGone.has(pid)) events.push({ t: r.t, pid, kind: 'exit', exit });
+      if (!this.ghosts.has(pid) && !this.reportedGone.has(pid))
+        events.push(exitEvent(r.t, pid, undefined, exit, this.explainExit(pid, exit, st, ps)));
       this.reportedGone.add(pid);
       this.dropSegments(ps, toRemove);
     }
@@ -146,6 +153,15 @@ export class Sampler {
     this.deps.segments?.close?.();
   }
 
+  /** explainDeath with the freshest facts: the final segment's timers and history over the last live sample. */
+  private explainExit(pid: number, exit: ExitInfo, st: PidState, ps: PidSegments | undefined): Hazard | null {
+    const base: HazardInput = st.lastInput ?? {
+      pid, caught: caughtFromHistory(st.history), ignored: new Set(), env: {}, leaderExited: false, threads: [],
+      timers: null, history: null,
+    };
+    return explainDeath(exit, { ...base, timers: ps?.current.timers ?? base.timers, history: st.history });
+  }
+
   /** Pids whose exit was reported without a probe-side state (short-lived): never reported twice. */
   private readonly reportedGone = new Set<number>();
   private lastSegs = new Map<number, PidSegments>();
@@ -166,6 +182,8 @@ export class Sampler {
       hazards: new Set(),
       history: [],
       info: null,
+      lastInput: null,
+      death: null,
     };
   }
 
@@ -238,7 +256,8 @@ export class Sampler {
       exited = this.deps.exitOf?.(pid) ?? (raw.exitStatus !== null ? exitFromWaitStatus(raw.exitStatus) : segmentExit(ps) ?? {});
       if (!st.exitEmitted) {
         st.exitEmitted = true;
-        events.push({ t: r.t, pid, kind: 'exit', comm: raw.comm, exit: exited });
+        st.death = this.explainExit(pid, exited, st, ps);
+        events.push(exitEvent(r.t, pid, raw.comm, exited, st.death));
         // Dead: the segment holds its final counters, already copied above.
         this.dropSegments(ps, toRemove);
       }
@@ -246,20 +265,20 @@ export class Sampler {
 
     const caught = new Set(maskNumbers(raw.sigCgt));
     const ignored = new Set(maskNumbers(raw.sigIgn));
-    const hazards = raw.zombie
-      ? []
-      : evaluateHazards({
-          pid,
-          caught,
-          ignored,
-          env: raw.env,
-          leaderExited: raw.leaderExited,
-          threads: raw.threads,
-          timers: seg?.timers ?? null,
-          history: seg ? st.history : null,
-          now: r.t,
-          cpuUs: (raw.ticks * 1e6) / r.clkTck,
-        });
+    const input: HazardInput = {
+      pid,
+      caught,
+      ignored,
+      env: raw.env,
+      leaderExited: raw.leaderExited,
+      threads: raw.threads,
+      timers: seg?.timers ?? null,
+      history: seg ? st.history : null,
+      now: r.t,
+      cpuUs: (raw.ticks * 1e6) / r.clkTck,
+    };
+    if (!raw.zombie) st.lastInput = input;
+    const hazards = raw.zombie ? (st.death ? [st.death] : []) : evaluateHazards(input);
     const ids = new Set(hazards.map((h) => h.id));
     for (const h of hazards) {
       if (!st.hazards.has(h.id)) events.push({ t: r.t, pid, kind: 'hazard', hazard: h.id, severity: h.severity, message: h.message });
@@ -343,6 +362,14 @@ export class Sampler {
       this.lastHistorySeq.delete(s.file);
     }
   }
+}
+
+/** An exit event, with why the process died when the facts tell (explainDeath). */
+function exitEvent(t: number, pid: number, comm: string | undefined, exit: ExitInfo, why: Hazard | null): SnapshotEvent {
+  const ev: SnapshotEvent = { t, pid, kind: 'exit', exit };
+  if (comm !== undefined) ev.comm = comm;
+  if (why) Object.assign(ev, { hazard: why.id, severity: why.severity, message: why.message });
+  return ev;
 }
 
 /** The exit the shim saw the current image make (exit() or main's return), when nothing better knows. */

@@ -146,6 +146,18 @@ test('exit statuses of processes their own parent reaps: from the zombie, or fro
   assert.deepEqual(exits.get(Number(m[3])), { code: 6 }, 'c: exit(6), reaped at once: from the shim');
 });
 
+test('a death by its own profiling timer is explained on the exit event, even with no sample in between', async () => {
+  // No SIGPROF handler, ITIMER_PROF armed: dies within ~10 ms of CPU ("Profiling timer expired"), as in seed 000.
+  const code = 'import signal\nsignal.setitimer(signal.ITIMER_PROF, 0.01, 0.01)\nwhile True: pass\n';
+  const run = await runPerftop(['--json', '-i', '1', '--', 'python3', '-c', code]);
+  assert.equal(run.status, 128 + 27, run.stderr);
+  const exit = run.snapshots.flatMap((s) => s.events).find((e) => e.kind === 'exit' && e.pid === run.snapshots[0].root);
+  assert.equal(exit?.hazard, 'killed-by-timer', JSON.stringify(exit));
+  assert.match(exit?.message ?? '', /Profiling timer expired.*ITIMER_PROF was armed/);
+  const last = run.snapshots.at(-1)!.processes.find((p) => p.pid === run.snapshots[0].root);
+  assert.deepEqual(last?.hazards.map((h) => h.id), ['killed-by-timer']);
+});
+
 test('a signal death comes back as 128+N', async () => {
   const run = await runPerftop(['--json', '--', '/bin/sh', '-c', 'kill -USR1 $$']);
   assert.equal(run.status, 138);

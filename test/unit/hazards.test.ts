@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dumpSignalTaken, eintrExposure, evaluateHazards, leaderExited, profTimerDefault } from '../../src/model/hazards.js';
+import { caughtFromHistory, dumpSignalTaken, eintrExposure, evaluateHazards, explainDeath, leaderExited, profTimerDefault } from '../../src/model/hazards.js';
 import type { HazardInput } from '../../src/model/hazards.js';
 import type { HistoryRecord, TimerState } from '../../src/native/types.js';
 import { ProcProbe } from '../../src/probe/procProbe.js';
@@ -171,4 +171,21 @@ test('eintr-exposure: a one-shot alarm counts until its deadline, not after it f
   assert.equal(at(10_000), null, 'fired: the kernel disarmed it');
   const periodic = { armed: true, intervalUs: 500_000 };
   assert.ok(eintrExposure(input({ threads, timers: timers({ real: periodic }), caught: new Set([14]), now: 1e15 })));
+});
+
+test('explainDeath: a death by the signal of its own timer, an abort while a timer drove a handler, nothing otherwise', () => {
+  const prof = explainDeath({ signal: 'SIGPROF' }, input({ timers: timers({ prof: armed }) }));
+  assert.equal(prof?.id, 'killed-by-timer');
+  assert.match(prof!.message, /Profiling timer expired.*ITIMER_PROF was armed/);
+  // Carried across an exec (the new image never got to set it): the exec record says so.
+  const exec = rec({ kind: 'exec', signal: 0, old: '', new: '', detail: './worker [ITIMER_PROF armed]' });
+  assert.equal(explainDeath({ signal: 'SIGPROF' }, input({ timers: timers(), history: [exec] }))?.id, 'killed-by-timer');
+  assert.equal(explainDeath({ signal: 'SIGALRM' }, input({ timers: timers({ real: armed }) }))?.id, 'killed-by-timer');
+  assert.equal(explainDeath({ signal: 'SIGPROF' }, input({ timers: timers() })), null, 'no timer: not ours to explain');
+  const abort = explainDeath({ signal: 'SIGABRT' }, input({ timers: timers({ real: armed }), caught: new Set([14]) }));
+  assert.equal(abort?.id, 'eintr-suspect');
+  assert.equal(explainDeath({ signal: 'SIGABRT' }, input({ timers: timers({ real: armed }) })), null, 'no handler: no EINTR');
+  assert.equal(explainDeath({ code: 1 }, input({ timers: timers({ prof: armed }) })), null);
+  const h = [rec({ kind: 'sigaction', signal: 14, new: 'handler on_alarm' }), rec({ kind: 'signal', signal: 10, new: 'handler x' }), rec({ kind: 'signal', signal: 10, new: 'SIG_DFL' })];
+  assert.deepEqual([...caughtFromHistory(h)], [14]);
 });
