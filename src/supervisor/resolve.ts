@@ -6,14 +6,14 @@ import { resolve as resolvePath } from 'node:path';
 
 export type Resolved = { ok: true; path: string } | { ok: false; exitCode: 126 | 127; message: string };
 
-function check(path: string): 'ok' | 'missing' | 'denied' {
+function check(path: string): 'ok' | 'missing' | 'denied' | 'directory' {
   let st;
   try {
     st = statSync(path);
   } catch {
     return 'missing';
   }
-  if (st.isDirectory()) return 'denied';
+  if (st.isDirectory()) return 'directory';
   try {
     accessSync(path, constants.X_OK);
     return 'ok';
@@ -29,6 +29,7 @@ export function resolveCommand(cmd: string, PATH: string | undefined = process.e
     const path = resolvePath(cwd, cmd);
     const r = check(path);
     if (r === 'ok') return { ok: true, path };
+    if (r === 'directory') return fail(126, 'is a directory'); // as bash says
     return r === 'missing' ? fail(127, 'no such file or directory') : fail(126, 'permission denied');
   }
   let denied = false;
@@ -36,7 +37,7 @@ export function resolveCommand(cmd: string, PATH: string | undefined = process.e
     const path = resolvePath(cwd, dir === '' ? '.' : dir, cmd);
     const r = check(path);
     if (r === 'ok') return { ok: true, path };
-    if (r === 'denied') denied = true;
+    if (r === 'denied' || r === 'directory') denied = true;
   }
   // execvp, too, reports EACCES when it found the name only in places it could not execute
   return denied ? fail(126, 'permission denied') : fail(127, 'command not found');

@@ -135,7 +135,7 @@ test('resolveCommand: PATH lookup, paths, not found (127), permission denied (12
   assert.deepEqual(resolveCommand('nope', `${dir}/bin`), { ok: false, exitCode: 127, message: 'nope: command not found' });
   assert.deepEqual(resolveCommand('plain', `${dir}/noexec`), { ok: false, exitCode: 126, message: 'plain: permission denied' });
   assert.deepEqual(resolveCommand('./noexec/plain', '', dir), { ok: false, exitCode: 126, message: './noexec/plain: permission denied' });
-  assert.deepEqual(resolveCommand('./bin', '', dir), { ok: false, exitCode: 126, message: './bin: permission denied' });
+  assert.deepEqual(resolveCommand('./bin', '', dir), { ok: false, exitCode: 126, message: './bin: is a directory' });
   assert.deepEqual(resolveCommand('./missing', '', dir), { ok: false, exitCode: 127, message: './missing: no such file or directory' });
 });
 
