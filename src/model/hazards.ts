@@ -219,7 +219,7 @@ export function caughtFromHistory(history: readonly HistoryRecord[]): Set<number
  * timer) and its last sample if there was one: the deaths FIELD.md §1 and §4 describe often come within
  * milliseconds of the cause, before any sample could raise the hazard while the process lived.
  */
-export function explainDeath(exit: { signal?: string }, i: HazardInput): Hazard | null {
+export function explainDeath(exit: { code?: number; signal?: string }, i: HazardInput): Hazard | null {
   const n = exit.signal ? parseSignal(exit.signal) : undefined;
   if (n === undefined) return null;
   const t = i.timers;
