@@ -148,8 +148,9 @@ test('typing mode ends when the app exits: q quits again', async (t) => {
   assert.match(r.frame(), /typing \(Ctrl-\] returns\)/);
   s.exit = { code: 7 };
   s.push(snapshot(2, app()));
-  await tick();
-  assert.doesNotMatch(r.frame(), /typing \(Ctrl-\] returns\)/);
+  // The snapshot re-renders, then the exit's effect leaves typing mode and renders again.
+  for (let i = 0; i < 20 && /TYPING/.test(r.frame()); i++) await tick();
+  assert.doesNotMatch(r.frame(), /TYPING|typing \(Ctrl-\] returns\)/);
   await r.press('q');
   await tick();
   assert.equal(s.quits, 1);
@@ -167,4 +168,18 @@ test('attached (no screen): a one-line note, and i explains there is no PTY', as
   await r.press('q');
   await tick();
   assert.equal(s.quits, 1);
+});
+
+test('attached: no "i type" hint; a filter that matches nothing says so; no signal menu for an exited process', async (t) => {
+  const gone = proc({ pid: 300, comm: 'gone', exited: { code: 0 }, state: 'X' });
+  const s = new TestSession({ first: snapshot(1, [gone]) });
+  const r = renderApp(s);
+  t.after(() => r.cleanup());
+  await tick();
+  assert.doesNotMatch(r.lines()[1], / type /);
+  await r.press('s');
+  assert.match(r.lines().at(-1)!, /gone 300 has exited: no signal can reach it/);
+  assert.doesNotMatch(r.frame(), /Send a signal/);
+  await r.press('/', 'z', 'z', 'z', KEY.enter);
+  assert.match(r.frame(), /no process matches \/zzz/);
 });

@@ -66,17 +66,18 @@ export interface AllocTableProps {
   top: number;
   height: number;
   width: number;
+  filter?: string;
   series: (pid: number, tid?: number) => AllocSeries | undefined;
   version: number;
 }
 
-export function AllocTable({ rows, selected, top, height, width, series, version }: AllocTableProps) {
+export function AllocTable({ rows, selected, top, height, width, series, version, filter }: AllocTableProps) {
   const body = Math.max(0, height - 1);
   const visible = rows.slice(top, top + body);
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Line segs={[{ text: allocHeader(width), role: 'columns' }]} width={width} override="columns" />
-      {visible.length === 0 && body > 0 ? <Line segs={[{ text: '  no processes yet', role: 'dim' }]} width={width} /> : null}
+      {visible.length === 0 && body > 0 ? <Line segs={[{ text: filter ? `  no process matches /${filter}` : '  no processes yet', role: 'dim' }]} width={width} /> : null}
       {visible.map((r, i) => (
         <AllocRow
           key={r.key}

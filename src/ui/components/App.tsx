@@ -245,6 +245,7 @@ export function App({ session, theme, exitWithApp, ownsScreen }: AppProps) {
     else if (matches(Command.PerfRecord, key)) void profile('perf record', row?.proc);
     else if (matches(Command.SignalMenu, key)) {
       if (!row) return say('no process selected', 'warn');
+      if (row.proc.exited) return say(`${row.proc.comm} ${row.proc.pid} has exited: no signal can reach it`, 'warn');
       update({ menu: { pid: row.proc.pid, tid: row.kind === 'thread' ? row.thread.tid : undefined, comm: row.proc.comm,
         query: '', index: 0, confirm: null, proc: row.proc } });
     } else if (matches(Command.InputMode, key)) {
@@ -285,9 +286,9 @@ export function App({ session, theme, exitWithApp, ownsScreen }: AppProps) {
   let main;
   if (s.help) main = <HelpOverlay width={cols} height={layout.main + layout.pane} />;
   else if (s.menu) main = <SignalMenu state={s.menu} items={itemsFor(s.menu, store)} width={cols} height={layout.main + layout.pane} />;
-  else if (s.view === 'processes') main = <ProcessTable rows={rows} selected={index} top={top} height={layout.main} width={cols} />;
+  else if (s.view === 'processes') main = <ProcessTable rows={rows} selected={index} top={top} height={layout.main} width={cols} filter={s.filter} />;
   else if (s.view === 'allocations') {
-    main = <AllocTable rows={rows} selected={index} top={top} height={layout.main} width={cols} version={version}
+    main = <AllocTable rows={rows} selected={index} top={top} height={layout.main} width={cols} version={version} filter={s.filter}
       series={(pid, tid) => store.allocSeries(pid, tid)} />;
   } else if (s.view === 'signals') {
     const lines = signalViewLines(row?.proc, row ? store.previousProcess(row.proc.pid) : undefined, events, cols, snap?.processes);

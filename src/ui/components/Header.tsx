@@ -58,7 +58,9 @@ export const Header = memo(function Header(p: HeaderProps) {
   const hints: Seg[] = p.inputMode
     ? [{ text: 'TYPING  Ctrl-] returns', role: 'warn' }]
     : [{ text: '?', role: 'key' }, { text: ' help ', role: 'dim' }, { text: 's', role: 'key' }, { text: ' signal ', role: 'dim' },
-       { text: 'i', role: 'key' }, { text: ' type ', role: 'dim' }, { text: 'q', role: 'key' }, { text: ' quit', role: 'dim' }];
+       // Attached, there is no terminal of the app's to type into.
+       ...(p.attached ? [] : ([{ text: 'i', role: 'key' }, { text: ' type ', role: 'dim' }] as Seg[])),
+       { text: 'q', role: 'key' }, { text: ' quit', role: 'dim' }];
   const hintLen = hints.reduce((n, s) => n + s.text.length, 0);
   // Full view names when they fit beside the key hints, short ones (80 columns) otherwise: the hints stay.
   const tabsFor = (names: Record<View, string>): Seg[] => {

@@ -75,15 +75,17 @@ export interface TableProps {
   top: number;
   height: number;
   width: number;
+  /** The / filter, when one is set: an empty table then says nothing matched it. */
+  filter?: string;
 }
 
-export function ProcessTable({ rows, selected, top, height, width }: TableProps) {
+export function ProcessTable({ rows, selected, top, height, width, filter }: TableProps) {
   const body = Math.max(0, height - 1);
   const visible = rows.slice(top, top + body);
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Line segs={[{ text: PROCESS_COLUMNS, role: 'columns' }]} width={width} override="columns" />
-      {visible.length === 0 && body > 0 ? <Line segs={[{ text: '  no processes yet', role: 'dim' }]} width={width} /> : null}
+      {visible.length === 0 && body > 0 ? <Line segs={[{ text: filter ? `  no process matches /${filter}` : '  no processes yet', role: 'dim' }]} width={width} /> : null}
       {visible.map((r, i) => (
         <ProcRow key={r.key} row={r} width={width} selected={top + i === selected} />
       ))}
