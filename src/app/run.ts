@@ -177,8 +177,8 @@ async function attach(args: AttachArgs, theme: Theme | null): Promise<number> {
   try {
     process.kill(args.pid, 0);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'EPERM' ? `pid ${args.pid}: permission denied` : `pid ${args.pid}: no such process`, 1);
+    // Another user's process: /proc still shows most of it (as htop does); only signals will be refused.
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw new UserError(`pid ${args.pid}: no such process`, 1);
   }
   const live = new LiveSession({
     title: `attach ${args.pid}`,

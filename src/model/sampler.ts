@@ -31,6 +31,9 @@ export interface SamplerDeps {
 /** Shim history kept per pid for the hazard rules (across its images; the ring in the segment is smaller). */
 const HISTORY_CAP = 256;
 
+/** comm of native/out/perftop-init (15 bytes at most). */
+const INIT_COMM = 'perftop-init';
+
 interface PidState {
   comm: string;
   argv: string[];
@@ -110,6 +113,9 @@ export class Sampler {
 
     const live: ProcessInfo[] = [];
     for (const raw of r.processes) {
+      // perftop-init's child between its fork and its exec of the app: not the app yet (it would be reported as
+      // "perftop-init", with a spawn event under that name).
+      if (raw.comm === INIT_COMM && !this.states.has(raw.pid)) continue;
       this.ghosts.delete(raw.pid);
       live.push(this.process(raw, r, segs.get(raw.pid), events, toRemove));
     }

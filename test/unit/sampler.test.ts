@@ -154,6 +154,19 @@ test('leader exited: no exit event, one leader-exited hazard event', () => {
   assert.equal(kinds(s.tick(), 'hazard').length, 0);
 });
 
+test('perftop-init between its fork and the exec of the app is not reported (no spawn under that name)', () => {
+  const r1 = TREE();
+  const early = clone(r1);
+  const child = early.processes.find((p) => p.pid === 5199) as RawProcess;
+  child.comm = 'perftop-init';
+  const s = new Sampler({ probe: scripted([early, r1]), interval: 1, rootPid: () => 5194 });
+  const a = s.tick();
+  assert.equal(proc(a, 5199), undefined);
+  assert.ok(!kinds(a, 'spawn').some((e) => e.comm === 'perftop-init'));
+  const b = s.tick();
+  assert.deepEqual(kinds(b, 'spawn').map((e) => e.pid), [5199]);
+});
+
 test('exec: from the probe (execs) and from a new segment gen; the old gen is read, then removed', () => {
   const r1 = TREE();
   const r2 = clone(r1);
