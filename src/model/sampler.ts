@@ -216,8 +216,8 @@ export class Sampler {
     if (seg) st.gen = seg.gen;
 
     this.emitHistory(pid, ps, st, events);
-    // The exec'd-from images are gone: their last records are out, their files can go.
-    for (const old of ps?.older ?? []) toRemove.add(old.file);
+    // The exec'd-from images' segments stay until the process is gone: the shim takes the first free gen, so one
+    // removed now would let a later image of this pid take a lower gen than the running one's.
 
     const elapsed = r.mono - st.mono;
     const cpu = st.ticks < 0 ? 0 : cpuPercent(st.ticks, raw.ticks, elapsed, r.clkTck);

@@ -1,6 +1,7 @@
 // Which shim segment describes a process now. Rule: a pid has one segment per image (gen bumps at each exec);
 // the counters shown are the newest gen's (the running image), never a sum: the earlier images' memory is gone.
-// Earlier gens are read once more for their last history records (the exec record lives there), then removed.
+// Earlier gens stay (their history holds the exec records) until the process is gone: the shim takes the first free
+// gen, so removing one early would let a later image reuse it and sort below the image it replaced.
 import type { RawCounters, SegmentData } from '../native/types.js';
 
 export interface PidSegments {

@@ -212,6 +212,20 @@ test('two threads x N malloc/free pairs: totals within 0.1% of 2N in the last sn
   }
 });
 
+test('an exec chain sampled at every step: the counters are always the running image\'s', async () => {
+  // sh -> exec sh -> exec alloc_pairs, each image alive across several samples: the segments of the images before
+  // must not be removed while the pid lives, or the next image reuses their gen and sorts below a stale one.
+  const N = 50_000;
+  const inner = `sleep 0.6; exec ${fixture('alloc_pairs')} ${N} 0.6`;
+  const run = await runPerftop(['--json', '-i', '0.2', '--', '/bin/sh', '-c', `sleep 0.6; exec /bin/sh -c '${inner}'`]);
+  assert.equal(run.status, 0, run.stderr);
+  const root = run.snapshots[0].root;
+  const seen = run.snapshots.map((s) => s.processes.find((p) => p.pid === root)).filter((p) => p && p.comm === 'alloc_pairs');
+  assert.ok(seen.length > 0, 'alloc_pairs seen');
+  const last = seen.at(-1)!;
+  assert.ok((last.alloc?.allocs ?? 0) >= 2 * N, `alloc_pairs' own counters: ${JSON.stringify(last.alloc)}`);
+});
+
 test('a root that exits before the first sample still gets its counters in the final snapshot', async () => {
   const run = await runPerftop(['--json', '-i', '5', '--', fixture('alloc_pairs'), '1000', '0']);
   assert.equal(run.status, 0, run.stderr);
