@@ -1,6 +1,6 @@
 // One tick: probe /proc, read the shim's segments, derive rates, events and hazards, and produce the Snapshot.
 // State kept between ticks is per pid (found by pid, dropped when the process is gone) so nothing is rebuilt.
-import { decodeMask, exitFromWaitStatus, maskNumbers, signalName } from '../probe/signals.js';
+import { decodeCaught, decodeMask, exitFromWaitStatus, maskNumbers, signalName } from '../probe/signals.js';
 import type { ProbeResult, RawProcess } from '../probe/types.js';
 import type { HistoryRecord, ReadResult } from '../native/types.js';
 import { PROFILING_OFF } from './snapshot.js';
@@ -302,7 +302,7 @@ export class Sampler {
       cpu,
       rss: raw.rssBytes,
       threadCount: raw.threadCount,
-      signals: { caught: decodeMask(raw.sigCgt), ignored: decodeMask(raw.sigIgn), pending: decodeMask(raw.shdPnd) },
+      signals: { caught: decodeCaught(raw.sigCgt), ignored: decodeMask(raw.sigIgn), pending: decodeMask(raw.shdPnd) },
       threads,
       alloc,
       profiling: this.deps.profiling?.(pid) ?? PROFILING_OFF,

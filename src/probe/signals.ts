@@ -80,6 +80,16 @@ export function decodeMask(hex: string): string[] {
   return maskNumbers(hex).map(signalName);
 }
 
+/** Kernel signals 32 and 33 are glibc's own (SIGCANCEL, SIGSETXID): their handlers come with the first
+ * pthread_create (perftop's control thread is one) and are no choice of the app's; a program cannot even name them
+ * (its SIGRTMIN is 34). */
+export const LIBC_INTERNAL_SIGNALS: ReadonlySet<number> = new Set([32, 33]);
+
+/** The caught set as the app chose it: without glibc's internal handlers. */
+export function decodeCaught(hex: string): string[] {
+  return maskNumbers(hex).filter((n) => !LIBC_INTERNAL_SIGNALS.has(n)).map(signalName);
+}
+
 export function signalExitStatus(num: number): number {
   return 128 + num;
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeMask, maskNumbers, parseSignal, signalDef, signalName, SIGNALS } from '../../src/probe/signals.js';
+import { decodeCaught, decodeMask, maskNumbers, parseSignal, signalDef, signalName, SIGNALS } from '../../src/probe/signals.js';
 import { parseStatus } from '../../src/probe/parse.js';
 
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'proc');
@@ -35,6 +35,7 @@ test('decodeMask on recorded status: caught, ignored, blocked of the C fixture',
   // signal(SIGINT, h), signal(SIGPROF, h), signal(SIGPIPE, SIG_IGN); NPTL catches 33 (SIGSETXID, kernel SIGRTMIN+1);
   // SIGQUIT was ignored by the non-interactive shell that started the background job.
   assert.deepEqual(decodeMask(s.sigCgt), ['SIGINT', 'SIGPROF', 'SIGRTMIN+1']);
+  assert.deepEqual(decodeCaught(s.sigCgt), ['SIGINT', 'SIGPROF'], 'what the app chose: without glibc-internal 32/33');
   assert.deepEqual(decodeMask(s.sigIgn), ['SIGQUIT', 'SIGPIPE']);
   const blocker = parseStatus(fs.readFileSync(path.join(FIX, 'threads/4898/task/4909/status'), 'utf8'));
   // glibc's SIGRTMIN+3 is kernel 37: named from the kernel's SIGRTMIN (32)
