@@ -268,10 +268,19 @@ export class ProfilingControl {
       } catch {
         continue;
       }
-      if (size === 0 || this.announced.get(file) === size) continue;
+      if (this.announced.get(file) === size) continue;
       const prev = this.sizes.get(file);
       this.sizes.set(file, size);
       const live = this.alive(id.pid);
+      if (size === 0) {
+        // A profile is written at ProfilerStop or a normal exit; a process that left through _exit or a signal
+        // leaves only the empty file it opened. Said once, so nobody takes it for a profile.
+        if (!live && id.kind !== 'perf') {
+          this.announced.set(file, 0);
+          this.opts.emit({ t: Date.now(), pid: id.pid, kind: 'error', file, message: `${basename(file)} is empty: the process ended without writing it (_exit or a signal: no ProfilerStop, no exit())` });
+        }
+        continue;
+      }
       if (live) {
         if (id.kind === 'perf' && this.perf.isRecording(id.pid)) continue;
         const st = this.channel?.get(id.pid)?.state;

@@ -77,6 +77,16 @@ test('--profile-cpu on a process whose leader pthread_exit()s: the profile still
   assert.equal(pprof(fixture('leader_exit'), join(b.out, file)).top[0].what, 'burn_in_worker');
 });
 
+test('--profile-cpu on children that end by _exit or SIGKILL: their empty files are said to be empty', async (t) => {
+  const b = box(t);
+  const run = await runPerftop(['--json', '-i', '0.2', '--out', b.out, '--profile-cpu=reaped', '--', fixture('reaped')]);
+  assert.equal(run.status, 0, run.stderr);
+  const m = /children (\d+) (\d+) (\d+)/.exec(run.stdout + run.stderr);
+  assert.ok(m, run.stderr);
+  const empty = run.snapshots.flatMap((s) => s.events).filter((e) => e.kind === 'error' && /is empty/.test(e.message ?? ''));
+  assert.deepEqual(empty.map((e) => e.pid).sort(), [Number(m[1]), Number(m[2])].sort(), JSON.stringify(empty));
+});
+
 test('--profile-heap through posix_spawn: the spawned matching image gets tcmalloc, the launcher does not', async (t) => {
   const b = box(t);
   const run = await runPerftop(['--json', '-i', '0.3', '--out', b.out, '--profile-heap=heapfork', '--', fixture('launcher'), '--spawn', fixture('heapfork'), '1']);
