@@ -100,6 +100,8 @@ struct pt_timer_state {
   uint64_t prof_until_cpu_us;
   int32_t cpu_signals[PT_CPU_TIMERS];
   uint64_t cpu_until_cpu_us[PT_CPU_TIMERS]; /* the same for cpu_signals[i] */
+  uint32_t clock_count;                     /* armed POSIX timers on other clocks (wall, monotonic, boot) */
+  int32_t clock_signals[PT_CPU_TIMERS];     /* their signals: a handler for one makes poll() return EINTR too */
 };
 
 #define PT_STR_DISP 64

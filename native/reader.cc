@@ -323,7 +323,8 @@ Napi::Value ReadSegment(const Napi::CallbackInfo& info) {
     stable = Load(&h->timer_seq) == s1;
   }
   if (!stable) return Napi::String::New(env, "timer sequence never settled");
-  if (timers.cpu_count > PT_CPU_TIMERS) return Napi::String::New(env, "cpu timer count out of range");
+  if (timers.cpu_count > PT_CPU_TIMERS || timers.clock_count > PT_CPU_TIMERS)
+    return Napi::String::New(env, "timer count out of range");
 
   // History: records [next - count, next), in order, stopping at the first one still being written so that a
   // consumer that remembers the last seq never skips a record.
@@ -411,6 +412,9 @@ Napi::Value ReadSegment(const Napi::CallbackInfo& info) {
     cs.Set(i, t);
   }
   to.Set("cpuTimers", cs);
+  Napi::Array ks = Napi::Array::New(env, timers.clock_count);
+  for (uint32_t i = 0; i < timers.clock_count; i++) ks.Set(i, (double)timers.clock_signals[i]);
+  to.Set("clockTimerSignals", ks);
   out.Set("timers", to);
   return out;
 }

@@ -214,7 +214,7 @@ static void pt_timers_store_until(int which, unsigned long long us, unsigned lon
 
 static void pt_timers_store(int which, unsigned long long us) { pt_timers_store_until(which, us, 0); }
 
-/* Caller holds pt_timer_lock. which: ITIMER_* or -1 for "recompute the CPU timer list only"; until as from
+/* Caller holds pt_timer_lock. which: ITIMER_* or -1 for "recompute the POSIX timer lists only"; until as from
  * pt_oneshot_until. */
 static void pt_timers_store_until(int which, unsigned long long us, unsigned long long until) {
   struct pt_header *h = pt_seg;
@@ -232,6 +232,11 @@ static void pt_timers_store_until(int which, unsigned long long us, unsigned lon
       t->cpu_signals[n++] = pt_ptimers[k].signo;
     }
   t->cpu_count = n;
+  uint32_t m = 0;
+  for (unsigned k = 0; k < sizeof pt_ptimers / sizeof pt_ptimers[0] && m < PT_CPU_TIMERS; k++)
+    if (pt_ptimers[k].used && !pt_ptimers[k].cpu && pt_ptimers[k].us && pt_ptimers[k].signo)
+      t->clock_signals[m++] = pt_ptimers[k].signo;
+  t->clock_count = m;
   __atomic_add_fetch(&h->timer_seq, 1, __ATOMIC_RELEASE);
 }
 
@@ -476,7 +481,7 @@ PT_EXPORT int timer_settime(timer_t id, int flags, const struct itimerspec *nv, 
         cpu = pt_ptimers[k].cpu;
         signo = pt_ptimers[k].signo;
         clk = pt_ptimers[k].clk;
-        if (cpu) pt_timers_store(-1, 0);
+        pt_timers_store(-1, 0);
         break;
       }
     pt_tunlock();
@@ -504,9 +509,8 @@ PT_EXPORT int timer_delete(timer_t id) {
     pt_tlock();
     for (unsigned k = 0; k < sizeof pt_ptimers / sizeof pt_ptimers[0]; k++)
       if (pt_ptimers[k].used && pt_ptimers[k].id == id) {
-        int cpu = pt_ptimers[k].cpu;
         memset(&pt_ptimers[k], 0, sizeof pt_ptimers[k]);
-        if (cpu) pt_timers_store(-1, 0);
+        pt_timers_store(-1, 0);
         break;
       }
     pt_tunlock();

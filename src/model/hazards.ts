@@ -172,8 +172,9 @@ export function eintrExposure(i: HazardInput): Hazard | null {
   const real = realArmed(i) && i.caught.has(SIGALRM);
   const prof = (profArmed(i) || !!i.env.CPUPROFILE) && i.caught.has(SIGPROF);
   const virt = !!i.timers?.virtual.armed && i.caught.has(SIGVTALRM);
-  // A CPU-clock POSIX timer (async-profiler's ctimer, seed 003) interrupts the same way, whatever its signal.
-  const posix = cpuTimerSignals(i).find((n) => i.caught.has(n));
+  // A POSIX timer (async-profiler's ctimer on a CPU clock, seed 003, or the app's own on a wall clock) interrupts
+  // the same way, whatever its signal.
+  const posix = [...cpuTimerSignals(i), ...(i.timers?.clockTimerSignals ?? [])].find((n) => i.caught.has(n));
   if (!real && !prof && !virt && posix === undefined) return null;
   const parked = i.threads.filter(inPollLike);
   if (parked.length === 0) return null;
@@ -184,7 +185,7 @@ export function eintrExposure(i: HazardInput): Hazard | null {
       ? 'ITIMER_PROF (SIGPROF)'
       : virt
         ? 'ITIMER_VIRTUAL (SIGVTALRM)'
-        : `a CPU-time POSIX timer (${signalName(posix!)})`;
+        : `a POSIX timer (${signalName(posix!)})`;
   return {
     id: 'eintr-exposure',
     severity: 'warn',
@@ -229,6 +230,7 @@ export function explainDeath(exit: { code?: number; signal?: string }, i: Hazard
     [n === SIGALRM && !!t?.real.armed, 'ITIMER_REAL (alarm)'],
     [n === SIGVTALRM && !!t?.virtual.armed, 'ITIMER_VIRTUAL'],
     [(t?.cpuTimers ?? []).some((c) => c.signal === n), 'a CPU-time POSIX timer'],
+    [(t?.clockTimerSignals ?? []).includes(n), 'a POSIX timer'],
   ];
   const timer = own.find(([hit]) => hit)?.[1];
   if (timer) {
@@ -243,7 +245,7 @@ export function explainDeath(exit: { code?: number; signal?: string }, i: Hazard
     const driving = [
       realArmed(i) && i.caught.has(SIGALRM) ? 'ITIMER_REAL (SIGALRM)' : null,
       (profArmed(i) || !!i.env.CPUPROFILE) && i.caught.has(SIGPROF) ? 'ITIMER_PROF (SIGPROF)' : null,
-      cpuTimerSignals(i).some((s) => i.caught.has(s)) ? 'a CPU-time POSIX timer' : null,
+      [...cpuTimerSignals(i), ...(t?.clockTimerSignals ?? [])].some((s) => i.caught.has(s)) ? 'a POSIX timer' : null,
     ].find((x) => x !== null);
     if (driving) {
       return {

@@ -39,6 +39,8 @@ export interface TimerState {
   /** POSIX timers created on a CPU-time clock and armed: their signal, and untilCpuUs as for prof when the timer is
    * a one-shot on the process's own CPU clock. */
   cpuTimers: Array<{ signal: number; untilCpuUs?: number }>;
+  /** Signals of armed POSIX timers on the other clocks (wall, monotonic, boot). */
+  clockTimerSignals: number[];
 }
 
 export interface SegmentData {

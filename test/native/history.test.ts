@@ -52,6 +52,7 @@ test('history: named handler, caller, flags, timers (ITIMER_PROF, alarm, CPU-clo
     real: { armed: true, intervalUs: 100_000_000, untilMs: until },
     virtual: { armed: false, intervalUs: 0 },
     cpuTimers: [{ signal: rt }],
+    clockTimerSignals: [],
   });
   await run.finish();
 });
@@ -71,5 +72,6 @@ test('one-shot CPU-time timers carry the process CPU time they fire at; a thread
   assert.ok(near(proc.untilCpuUs, cpu + 60e6), `process-clock one-shot ${JSON.stringify(proc)}`);
   assert.equal(thread.untilCpuUs, undefined, 'a thread CPU clock is not the process figure perftop reads');
   assert.equal(proc.signal + 1, thread.signal);
+  assert.deepEqual(timers.clockTimerSignals, [proc.signal + 2], 'the CLOCK_MONOTONIC timer, apart from the CPU ones');
   await run.finish();
 });

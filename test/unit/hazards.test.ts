@@ -11,7 +11,7 @@ import { ProcProbe } from '../../src/probe/procProbe.js';
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'proc');
 
 const off = { armed: false, intervalUs: 0 };
-const timers = (o: Partial<TimerState> = {}): TimerState => ({ prof: off, real: off, virtual: off, cpuTimers: [], ...o });
+const timers = (o: Partial<TimerState> = {}): TimerState => ({ prof: off, real: off, virtual: off, cpuTimers: [], clockTimerSignals: [], ...o });
 const armed = { armed: true, intervalUs: 10000 };
 
 function input(o: Partial<HazardInput> = {}): HazardInput {
@@ -159,8 +159,10 @@ test('eintr-exposure: ITIMER_VIRTUAL and CPU-time POSIX timers with a caught sig
   const virt = eintrExposure(input({ threads, timers: timers({ virtual: armed }), caught: new Set([26]) }));
   assert.match(virt!.message, /ITIMER_VIRTUAL \(SIGVTALRM\)/);
   const posix = eintrExposure(input({ threads, timers: timers({ cpuTimers: [{ signal: 36 }] }), caught: new Set([36]) }));
-  assert.match(posix!.message, /CPU-time POSIX timer \(SIGRTMIN\+4\)/);
+  assert.match(posix!.message, /POSIX timer \(SIGRTMIN\+4\)/);
   assert.equal(eintrExposure(input({ threads, timers: timers({ cpuTimers: [{ signal: 36 }] }) })), null, 'not caught: no handler, no EINTR');
+  const mono = eintrExposure(input({ threads, timers: timers({ clockTimerSignals: [14] }), caught: new Set([14]) }));
+  assert.match(mono!.message, /POSIX timer \(SIGALRM\)/, 'a timer on CLOCK_MONOTONIC with a handler interrupts poll too');
 });
 
 test('eintr-exposure: a one-shot alarm counts until its deadline, not after it fired', () => {

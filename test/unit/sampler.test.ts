@@ -64,7 +64,7 @@ function seg(pid: number, gen: number, allocs: number, o: Partial<SegmentData> =
     pid, gen, file: `/dev/shm/perftop-1x000000-${pid}-${gen}`,
     total: { ...zero, allocs, allocBytes: allocs * 16, liveBytes: allocs * 8, peakBytes: allocs * 8 },
     threads: [{ tid: pid, counters: { ...zero, allocs } }],
-    history: [], timers: { prof: off, real: off, virtual: off, cpuTimers: [] }, closed: false, execed: false, exitStatus: null, ...o,
+    history: [], timers: { prof: off, real: off, virtual: off, cpuTimers: [], clockTimerSignals: [] }, closed: false, execed: false, exitStatus: null, ...o,
   };
 }
 function rec(seq: number, o: Partial<HistoryRecord> = {}): HistoryRecord {
@@ -237,7 +237,7 @@ test('disposition events once per record by seq; error events once per file+mess
 
 test('hazard event when a hazard first appears, again only after it went away', () => {
   const r = TREE();
-  const armed = (on: boolean) => seg(5194, 0, 1, { timers: { prof: { armed: on, intervalUs: 10000 }, real: { armed: false, intervalUs: 0 }, virtual: { armed: false, intervalUs: 0 }, cpuTimers: [] } });
+  const armed = (on: boolean) => seg(5194, 0, 1, { timers: { prof: { armed: on, intervalUs: 10000 }, real: { armed: false, intervalUs: 0 }, virtual: { armed: false, intervalUs: 0 }, cpuTimers: [], clockTimerSignals: [] } });
   const segs = segmentsOf([{ segments: [armed(true)] }, { segments: [armed(true)] }, { segments: [armed(false)] }, { segments: [armed(true)] }]);
   const s = new Sampler({ probe: scripted([r]), interval: 1, rootPid: () => 5194, segments: segs });
   const a = s.tick();
