@@ -5,6 +5,7 @@ import type { AllocCounters } from '../../model/snapshot.js';
 import { cell, humanBytes, humanCount, sparkline } from '../format.js';
 import type { AllocSeries } from '../store.js';
 import type { Row } from '../treeRows.js';
+import type { TableProps } from './ProcessTable.js';
 import { Line, type Seg } from '../themeContext.js';
 
 export type AllocSort = 'tree' | 'live' | 'rate';
@@ -60,13 +61,8 @@ const AllocRow = memo(function AllocRow(p: { row: Row; width: number; selected: 
   return <Line segs={allocSegs(p.row, p.width, p.series)} width={p.width} override={p.selected ? 'selected' : undefined} />;
 });
 
-export interface AllocTableProps {
-  rows: readonly Row[];
-  selected: number;
-  top: number;
-  height: number;
-  width: number;
-  filter?: string;
+/** The process table's props, plus each row's allocation history. */
+export interface AllocTableProps extends TableProps {
   series: (pid: number, tid?: number) => AllocSeries | undefined;
   version: number;
 }
