@@ -117,6 +117,9 @@ function utilMessage(err: unknown): string {
     const m = /Unknown option '([^']+)'/.exec(msg);
     return `unknown option '${m ? m[1] : msg}'`;
   }
+  // "-p -5": a value that starts with a dash reads as a missing one; say what the option needs.
+  const dash = /^Option '(-\w|--[\w-]+)' argument is ambiguous/.exec(msg);
+  if (dash) return `${dash[1]} needs a value (a value starting with '-' is not one)`;
   return msg.split('\n')[0].replace(/\. To specify a positional.*$/, '').replace(/^Option/, 'option');
 }
 

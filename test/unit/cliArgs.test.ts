@@ -90,6 +90,7 @@ test('-p PID attaches, with no command and no shim', () => {
   assert.equal((parseArgs(['-p42']) as { pid: number }).pid, 42);
   usageError(['-p', 'abc'], /-p needs a process id, got 'abc'/);
   usageError(['-p', '0'], /-p needs a process id/);
+  usageError(['-p', '-5'], /^-p needs a value \(a value starting with '-' is not one\)$/); // not node's wording
   usageError(['-p', '42', 'ls'], /no command allowed \('ls'\)/);
   usageError(['--alloc', '-p', '42'], /--alloc needs a launched command/);
 });
