@@ -62,7 +62,7 @@ static void *pt_pool_alloc(size_t n, size_t align) {
   }
 }
 
-static size_t pt_pool_size(const void *p) { return *(const size_t *)((const unsigned char *)p - 16); }
+__attribute__((unused)) static size_t pt_pool_size(const void *p) { return *(const size_t *)((const unsigned char *)p - 16); }
 
 /* ---- hook table ---- */
 static int pt_boot_state; /* 0 unresolved, 1 resolving, 2 done */
@@ -175,6 +175,10 @@ static void pt_boot_free(void *p) {
   if (pt_real.free != pt_boot_free) pt_real.free(p);
   /* else: cannot happen for a non-pool pointer; leaking beats crashing */
 }
+
+/* libperftop-nocount.so (-DPT_NO_MALLOC, for --no-alloc runs) stops here: the program's malloc family stays the next
+ * allocator's, untouched, and only the signal, timer, exec and control parts are interposed. */
+#ifndef PT_NO_MALLOC
 
 /* malloc and free are written so that their common path makes no call except the (tail) call to the real
  * allocator: every rarer path (publishing, a thread's first allocation, an mmapped chunk, a pool pointer, an
@@ -356,3 +360,5 @@ PT_EXPORT size_t malloc_usable_size(void *p) {
   pt_ensure_hooks();
   return pt_usable(p);
 }
+
+#endif /* PT_NO_MALLOC */

@@ -642,7 +642,8 @@ char *const *pt_ctl_exec_env(const char *path, char *const argv[], char *const e
     if (!first) pt_puts(&b, ":");
     pt_puts(&b, item);
     first = 0;
-    if (want && !added && strcmp(pt_base(item), "libperftop.so") == 0) {
+    if (want && !added &&
+        (strcmp(pt_base(item), "libperftop.so") == 0 || strcmp(pt_base(item), "libperftop-nocount.so") == 0)) {
       pt_puts(&b, ":");
       pt_puts(&b, pt_tcmalloc);
       added = changed = 1;

@@ -95,7 +95,8 @@ async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv
 
   // The shim also carries the control thread (d, p) and --profile-* scoping: with --no-alloc it still loads for
   // --profile-*, counting nothing.
-  const shim = args.alloc || profiling ? builtShimPath() : null;
+  // With --no-alloc the count-free build: the app's malloc is not interposed at all (no 1.09x for nothing).
+  const shim = args.alloc || profiling ? builtShimPath(!args.alloc) : null;
   const env = profilingEnv(
     shimEnv({ session, shimPath: shim, allocMatch: args.allocMatch ?? undefined, shmDir: DEFAULT_SHM_DIR }, appEnv),
     {

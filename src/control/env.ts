@@ -4,6 +4,7 @@
 // environment: a profiler inherited through the environment is what kills and overwrites in seeds 000-002.
 import { existsSync } from 'node:fs';
 import { matchesImage } from './match.js';
+import { SHIM_NAMES } from '../native/shimPath.js';
 
 const TCMALLOC_CANDIDATES = [
   '/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4',
@@ -46,7 +47,7 @@ export function profilingEnv(env: Record<string, string>, o: ProfilingEnvOptions
       out.PERFTOP_TCMALLOC = o.tcmalloc;
       const list = (out.LD_PRELOAD ?? '').split(/[: ]+/).filter((s) => s !== '' && s !== o.tcmalloc);
       if (matchesImage(o.heapMatch, o.rootPath, o.rootArgv0)) {
-        const at = list.findIndex((s) => s.endsWith('/libperftop.so'));
+        const at = list.findIndex((s) => SHIM_NAMES.some((n) => s.endsWith(`/${n}`)));
         list.splice(at + 1, 0, o.tcmalloc); // after the shim: the shim counts through tcmalloc
       }
       if (list.length) out.LD_PRELOAD = list.join(':');

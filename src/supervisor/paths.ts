@@ -6,8 +6,9 @@ import { shimPath } from '../native/shimPath.js';
 
 export const INIT_PATH = fileURLToPath(new URL('../../native/out/perftop-init', import.meta.url));
 
-/** The shim's path when it is built, else null (perftop then runs without allocation counters). */
-export function builtShimPath(): string | null {
-  const p = shimPath();
+/** The shim's path when it is built, else null (perftop then runs without allocation counters); countFree: the
+ * build without the malloc family, for a run that counts nothing. */
+export function builtShimPath(countFree = false): string | null {
+  const p = shimPath(countFree);
   return existsSync(p) ? p : null;
 }

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePprofText } from '../../src/control/index.js';
 import { endRunning, runPerftop } from '../e2e/helpers.js';
@@ -85,6 +85,23 @@ test('--profile-cpu on children that end by _exit or SIGKILL: their empty files 
   assert.ok(m, run.stderr);
   const empty = run.snapshots.flatMap((s) => s.events).filter((e) => e.kind === 'error' && /is empty/.test(e.message ?? ''));
   assert.deepEqual(empty.map((e) => e.pid).sort(), [Number(m[1]), Number(m[2])].sort(), JSON.stringify(empty));
+});
+
+test('--no-alloc with --profile-cpu: the count-free shim (malloc not interposed), and the profile still comes', async (t) => {
+  const b = box(t);
+  let maps = '';
+  const run = await runPerftop(['--json', '-i', '0.3', '--no-alloc', '--out', b.out, '--profile-cpu=busy', '--', fixture('busy'), '1'], {
+    onLine: (s) => {
+      const p = s.processes.find((x) => x.comm === 'busy' && !x.exited);
+      if (p && !maps) maps = readFileSync(`/proc/${p.pid}/maps`, 'utf8');
+    },
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(maps, /\/libperftop-nocount\.so/);
+  assert.doesNotMatch(maps, /\/libperftop\.so/);
+  const pid = Number(/ready (\d+)/.exec(run.stderr)![1]);
+  assert.deepEqual(readdirSync(b.out), [`busy.${pid}.0001.cpu.prof`]);
+  assert.ok(run.snapshots.flatMap((s) => s.processes).every((p) => p.alloc === null));
 });
 
 test('--profile-heap through posix_spawn: the spawned matching image gets tcmalloc, the launcher does not', async (t) => {
