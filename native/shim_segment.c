@@ -359,6 +359,9 @@ __attribute__((constructor(101))) static void pt_init(int argc, char **argv, cha
   const char *glob = getenv("PERFTOP_ALLOC_MATCH");
   /* PERFTOP_NO_COUNT: the shim is loaded for control and profiling only (--no-alloc with --profile-*). */
   int counted = !getenv("PERFTOP_NO_COUNT") && !(glob && *glob && !pt_matches(glob, argc > 0 && argv ? argv[0] : NULL));
+#ifdef PT_NO_MALLOC
+  counted = 0; /* the count-free build has no malloc hooks: a segment would show zeros, never "not counted" */
+#endif
   const char *dir = getenv("PERFTOP_SHM_DIR");
   if (!dir || !*dir) dir = "/dev/shm";
   if (counted && strlen(dir) < sizeof pt_dir) {

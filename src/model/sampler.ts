@@ -126,10 +126,14 @@ export class Sampler {
       if (present.has(pid) || this.states.has(pid) || gone.has(pid)) continue;
       const exit = this.deps.exitOf?.(pid) ?? segmentExit(ps);
       if (!exit) continue;
-      const st = this.newState({ comm: '', argv: [], execs: 0, starttime: 0 }, r.mono);
+      const comm = ps.current.comm || undefined;
+      const st = this.newState({ comm: comm ?? '', argv: [], execs: 0, starttime: 0 }, r.mono);
       this.emitHistory(pid, ps, st, events);
-      if (!this.ghosts.has(pid) && !this.reportedGone.has(pid))
-        events.push(exitEvent(r.t, pid, undefined, exit, this.explainExit(pid, exit, st, ps)));
+      if (!this.ghosts.has(pid) && !this.reportedGone.has(pid)) {
+        // Born and gone between two samples: its segment is all that saw it, so both ends of its life come from it.
+        events.push({ t: r.t, pid, kind: 'spawn', ...(comm ? { comm } : {}) });
+        events.push(exitEvent(r.t, pid, comm, exit, this.explainExit(pid, exit, st, ps)));
+      }
       this.reportedGone.add(pid);
       this.dropSegments(ps, toRemove);
     }

@@ -70,6 +70,7 @@ export class SegmentReader {
         timers: raw.timers,
         closed: raw.closed,
         execed: raw.execed,
+        comm: raw.comm,
         exitStatus: raw.exitStatus,
       };
       out.segments.push(seg);

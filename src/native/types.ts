@@ -58,6 +58,8 @@ export interface SegmentData {
   /** The image that wrote it has exec'd: a newer gen, or no segment (the new image counts nothing), describes the
    * process now. */
   execed: boolean;
+  /** The image's comm when it created the segment. */
+  comm: string;
   /** The wait status of an exit through exit() or main's return, written by the shim; null before (or for a death
    * by signal, which runs no code). */
   exitStatus: number | null;

@@ -158,6 +158,17 @@ test('a death by its own profiling timer is explained on the exit event, even wi
   assert.deepEqual(last?.hazards.map((h) => h.id), ['killed-by-timer']);
 });
 
+test('processes born and gone between two samples still get a named spawn and exit (from their segments)', async () => {
+  const run = await runPerftop(['--json', '-i', '1', '--', '/bin/sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done']);
+  assert.equal(run.status, 0, run.stderr);
+  const events = run.snapshots.flatMap((s) => s.events);
+  const spawned = new Set(events.filter((e) => e.kind === 'spawn' && e.comm === 'true').map((e) => e.pid));
+  const exited = events.filter((e) => e.kind === 'exit' && e.comm === 'true');
+  assert.equal(spawned.size, 10, JSON.stringify(events.slice(0, 12)));
+  assert.equal(exited.length, 10);
+  assert.ok(exited.every((e) => spawned.has(e.pid) && e.exit?.code === 0));
+});
+
 test('a signal death comes back as 128+N', async () => {
   const run = await runPerftop(['--json', '--', '/bin/sh', '-c', 'kill -USR1 $$']);
   assert.equal(run.status, 138);
