@@ -33,6 +33,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "perftop_segment.h"
@@ -240,10 +241,10 @@ Napi::Value RetainSegments(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "retainSegments(prefix: string, files: string[])");
   std::string prefix = info[0].As<Napi::String>();
   Napi::Array files = info[1].As<Napi::Array>();
-  std::unordered_map<std::string, bool> keep;
+  std::unordered_set<std::string> keep;
   for (uint32_t i = 0; i < files.Length(); i++) {
     Napi::Value v = files.Get(i);
-    if (v.IsString()) keep[v.As<Napi::String>()] = true;
+    if (v.IsString()) keep.insert(v.As<Napi::String>());
   }
   for (auto it = g_mapped.begin(); it != g_mapped.end();) {
     if (it->first.compare(0, prefix.size(), prefix) == 0 && !keep.count(it->first))

@@ -601,13 +601,18 @@ extern char **environ;
 /* The exec itself: the environment with LD_PRELOAD scoped for the target (libtcmalloc for --profile-heap matches
  * only, built on the stack: this may run in a vfork child), the CPU profile stopped and ITIMER_PROF disarmed
  * (seed 000), then the record; if the exec returns, the timer is re-armed and the record marked failed. */
+/* Declares env_: envp with LD_PRELOAD scoped for the target, built on the stack (no allocation; a vfork child may
+ * run this). Shared by the exec and posix_spawn wrappers. */
+#define PT_SCOPED_ENV(target, argv, envp, env_)                                                        \
+  char *const *in_ = (envp);                                                                         \
+  size_t n_ = pt_env_count(in_);                                                                     \
+  char *vec_[n_ + 2];                                                                                \
+  char buf_[4096];                                                                                   \
+  char *const *env_ = pt_ctl_exec_env((target), (argv), in_, vec_, n_ + 2, buf_, sizeof buf_)
+
 #define PT_EXEC(what, target, argv, envp, env_, call)                                                  \
   do {                                                                                               \
-    char *const *in_ = (envp);                                                                       \
-    size_t n_ = pt_env_count(in_);                                                                   \
-    char *vec_[n_ + 2];                                                                              \
-    char buf_[4096];                                                                                 \
-    char *const *env_ = pt_ctl_exec_env((target), (argv), in_, vec_, n_ + 2, buf_, sizeof buf_);     \
+    PT_SCOPED_ENV(target, argv, envp, env_);                                                         \
     struct pt_exec_save save_;                                                                       \
     pt_ctl_exec_prepare(&save_);                                                                     \
     pt_timers_refresh_prof();                                                                        \
@@ -726,14 +731,10 @@ PT_EXPORT int execle(const char *path, const char *arg, ...) {
  * which no wrapper above sees): only the environment needs scoping. The new process starts with no interval timer,
  * so there is nothing to disarm; the parent waits inside posix_spawn until the exec, so the environment built on
  * this stack outlives its use. */
-#define PT_SPAWN(target, argv, envp, call)                                                         \
-  do {                                                                                           \
-    char *const *in_ = (envp);                                                                   \
-    size_t n_ = pt_env_count(in_);                                                               \
-    char *vec_[n_ + 2];                                                                          \
-    char buf_[4096];                                                                             \
-    char *const *env = pt_ctl_exec_env((target), (argv), in_, vec_, n_ + 2, buf_, sizeof buf_); \
-    return (call);                                                                               \
+#define PT_SPAWN(target, argv, envp, call) \
+  do {                                     \
+    PT_SCOPED_ENV(target, argv, envp, env); \
+    return (call);                         \
   } while (0)
 
 PT_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,

@@ -21,6 +21,7 @@ import { readFileSync, rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Theme } from '../ui/theme.js';
 import { findTcmalloc, OutDir, profilingEnv } from '../control/index.js';
+import { parseStatus } from '../probe/parse.js';
 
 export class UserError extends Error {
   constructor(message: string, readonly status = 2) {
@@ -166,8 +167,7 @@ async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv
 /** A thread id given to -p means its process: /proc/TID/status names the thread group. */
 function threadGroupOf(pid: number): number {
   try {
-    const m = /^Tgid:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : pid;
+    return parseStatus(readFileSync(`/proc/${pid}/status`, 'utf8')).tgid || pid;
   } catch {
     return pid;
   }

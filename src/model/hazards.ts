@@ -45,6 +45,16 @@ function cpuTimerSignals(i: HazardInput): number[] {
   return (i.timers?.cpuTimers ?? []).filter((t) => cpuPending(i, t.untilCpuUs)).map((t) => t.signal);
 }
 
+/** Signals of every armed POSIX timer, CPU clocks and the others. */
+function posixTimerSignals(i: HazardInput): number[] {
+  return [...cpuTimerSignals(i), ...(i.timers?.clockTimerSignals ?? [])];
+}
+
+/** The newest exec this pid made (a failed one, a shell trying PATH entries, changed nothing). */
+function lastExec(history: readonly HistoryRecord[] | null): HistoryRecord | undefined {
+  return [...(history ?? [])].reverse().find((r) => r.kind === 'exec' && !/ \[failed\]$/.test(r.detail ?? ''));
+}
+
 const SIGABRT = 6;
 const SIGALRM = 14;
 const SIGVTALRM = 26;
@@ -81,12 +91,12 @@ export function profTimerDefault(i: HazardInput): Hazard | null {
   }
   // The exec record is written by the image that called exec (it lives in the previous gen's segment). An armed
   // ITIMER_PROF carried across it, with SIGPROF still at its default here, means the race is on.
-  const lastExec = [...(i.history ?? [])].reverse().find((r) => r.kind === 'exec' && !/ \[failed\]$/.test(r.detail ?? ''));
-  if (lastExec && carriesArmedProfTimer(lastExec) && atDefault(i, SIGPROF)) {
+  const exec = lastExec(i.history);
+  if (exec && carriesArmedProfTimer(exec) && atDefault(i, SIGPROF)) {
     return {
       id: 'prof-timer-default',
       severity: 'fatal',
-      message: `exec of ${(lastExec.detail ?? 'a new image').replace(/ \[.*$/, '')} carried an armed ITIMER_PROF while SIGPROF is at its default action`,
+      message: `exec of ${(exec.detail ?? 'a new image').replace(/ \[.*$/, '')} carried an armed ITIMER_PROF while SIGPROF is at its default action`,
       fix,
     };
   }
@@ -174,7 +184,7 @@ export function eintrExposure(i: HazardInput): Hazard | null {
   const virt = !!i.timers?.virtual.armed && i.caught.has(SIGVTALRM);
   // A POSIX timer (async-profiler's ctimer on a CPU clock, seed 003, or the app's own on a wall clock) interrupts
   // the same way, whatever its signal.
-  const posix = [...cpuTimerSignals(i), ...(i.timers?.clockTimerSignals ?? [])].find((n) => i.caught.has(n));
+  const posix = posixTimerSignals(i).find((n) => i.caught.has(n));
   if (!real && !prof && !virt && posix === undefined) return null;
   const parked = i.threads.filter(inPollLike);
   if (parked.length === 0) return null;
@@ -224,9 +234,9 @@ export function explainDeath(exit: { code?: number; signal?: string }, i: Hazard
   const n = exit.signal ? parseSignal(exit.signal) : undefined;
   if (n === undefined) return null;
   const t = i.timers;
-  const lastExec = [...(i.history ?? [])].reverse().find((r) => r.kind === 'exec' && !/ \[failed\]$/.test(r.detail ?? ''));
+  const exec = lastExec(i.history);
   const own: Array<[boolean, string]> = [
-    [n === SIGPROF && (!!t?.prof.armed || (!!lastExec && carriesArmedProfTimer(lastExec))), 'ITIMER_PROF'],
+    [n === SIGPROF && (!!t?.prof.armed || (!!exec && carriesArmedProfTimer(exec))), 'ITIMER_PROF'],
     [n === SIGALRM && !!t?.real.armed, 'ITIMER_REAL (alarm)'],
     [n === SIGVTALRM && !!t?.virtual.armed, 'ITIMER_VIRTUAL'],
     [(t?.cpuTimers ?? []).some((c) => c.signal === n), 'a CPU-time POSIX timer'],
@@ -245,7 +255,7 @@ export function explainDeath(exit: { code?: number; signal?: string }, i: Hazard
     const driving = [
       realArmed(i) && i.caught.has(SIGALRM) ? 'ITIMER_REAL (SIGALRM)' : null,
       (profArmed(i) || !!i.env.CPUPROFILE) && i.caught.has(SIGPROF) ? 'ITIMER_PROF (SIGPROF)' : null,
-      [...cpuTimerSignals(i), ...(t?.clockTimerSignals ?? [])].some((s) => i.caught.has(s)) ? 'a POSIX timer' : null,
+      posixTimerSignals(i).some((s) => i.caught.has(s)) ? 'a POSIX timer' : null,
     ].find((x) => x !== null);
     if (driving) {
       return {

@@ -346,7 +346,7 @@ export class Sampler {
     const argv = this.deps.rootArgv ?? [];
     const alloc = finalAlloc(this.lastSegs.get(pid));
     const comm = (argv[0] ?? '').split('/').pop()!.slice(0, 15);
-    if (!this.reportedGone.has(pid)) events.push({ t, pid, kind: 'exit', comm, exit });
+    if (!this.reportedGone.has(pid)) events.push(exitEvent(t, pid, comm, exit, null));
     this.reportedGone.add(pid);
     this.ghosts.set(pid, {
       since: t,

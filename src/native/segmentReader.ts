@@ -46,13 +46,12 @@ export class SegmentReader {
     }
     const mine = names
       .filter((n) => n.startsWith(this.prefix))
-      .map((n) => ({ n, id: parseSegmentName(n) }))
+      .map((n) => ({ file: join(this.dir, n), id: parseSegmentName(n) }))
       .filter((x) => x.id !== null && x.id.session === this.session)
       .sort((a, b) => a.id!.pid - b.id!.pid || a.id!.gen - b.id!.gen);
     // The addon keeps segments mapped between reads; the ones no longer listed (removed) are unmapped here.
-    this.addon.retainSegments(join(this.dir, this.prefix), mine.map(({ n }) => join(this.dir, n)));
-    for (const { n, id } of mine) {
-      const file = join(this.dir, n);
+    this.addon.retainSegments(join(this.dir, this.prefix), mine.map((x) => x.file));
+    for (const { file, id } of mine) {
       const raw = this.addon.readSegment(file, id!.pid, id!.gen);
       if (typeof raw === 'string') {
         if (raw.includes('No such file or directory')) continue;

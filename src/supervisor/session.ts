@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSignal } from '../probe/signals.js';
+import { pidAlive } from '../native/stale.js';
+import { sessionOwnerPid } from '../native/segmentName.js';
 
 /** `<perftop pid>x<6 hex>`: unique per run, no '-' so it splits cleanly out of `perftop-<session>-<pid>-<gen>`. */
 export function sessionId(pid: number = process.pid): string {
@@ -81,7 +83,8 @@ export function collectStaleSessionDirs(root = '/tmp', alive: (pid: number) => b
   const removed: string[] = [];
   for (const name of names) {
     const session = name.startsWith('perftop-') ? name.slice('perftop-'.length) : '';
-    if (!SESSION_ID_RE.test(session) || alive(Number.parseInt(session, 10))) continue;
+    const owner = SESSION_ID_RE.test(session) ? sessionOwnerPid(session) : null;
+    if (owner === null || alive(owner)) continue;
     const dir = join(root, name);
     try {
       const st = lstatSync(dir);
@@ -93,15 +96,6 @@ export function collectStaleSessionDirs(root = '/tmp', alive: (pid: number) => b
     }
   }
   return removed;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const EXIT_SIGNALS: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGTERM'];

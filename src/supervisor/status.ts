@@ -40,9 +40,8 @@ export function parseStatusLines(text: string): ParsedStatus {
 }
 
 /** A raw waitpid status as a shell would describe it (core-dump bit ignored). */
-export function exitInfoFromWaitStatus(wstatus: number): ExitInfo {
-  return exitFromWaitStatus(wstatus); // {} for stopped/continued: init does not ask for these
-}
+/** init's wait statuses decode like any other ({} for stopped/continued: init does not ask for these). */
+export const exitInfoFromWaitStatus: (wstatus: number) => ExitInfo = exitFromWaitStatus;
 
 /** Shell-style status: the code, or 128+N for a signal; 1 when the exit was never seen. */
 export function exitCodeOf(exit: ExitInfo): number {

@@ -37,10 +37,19 @@ export function printable(text: string): string {
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 const PLAIN = /^[\x20-\x7e]*$/;
 
-/** The text's graphemes with their terminal widths (CJK and emoji take 2 columns, combining marks 0). */
-function columns(text: string): Array<{ g: string; w: number }> {
-  if (PLAIN.test(text)) return [...text].map((g) => ({ g, w: 1 }));
-  return [...graphemes.segment(text)].map(({ segment }) => ({ g: segment, w: stringWidth(segment) }));
+/** At most `cols` terminal columns of `text` (CJK and emoji take 2, combining marks 0; a wide character that would
+ * straddle the edge is left out), and the columns taken. Printable ASCII, nearly every row, takes the short way. */
+function take(text: string, cols: number): { text: string; w: number } {
+  if (PLAIN.test(text)) return text.length <= cols ? { text, w: text.length } : { text: text.slice(0, cols), w: cols };
+  let out = '';
+  let w = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const gw = stringWidth(segment);
+    if (w + gw > cols) break;
+    out += segment;
+    w += gw;
+  }
+  return { text: out, w };
 }
 
 /** Cut or pad runs of text to exactly `width` terminal columns, so no line ever wraps (frame height stays exact):
@@ -51,29 +60,17 @@ export function fitRuns<S extends { text: string }>(runs: readonly S[], width: n
   for (const s of runs) {
     if (used >= width) break;
     const room = width - used;
-    const text = printable(s.text);
-    const cols = columns(text);
-    const w = cols.reduce((n, c) => n + c.w, 0);
-    if (w <= room) {
+    const text = PLAIN.test(s.text) ? s.text : printable(s.text);
+    const whole = take(text, room);
+    if (whole.text.length === text.length) {
       out.push(text === s.text ? s : { ...s, text });
-      used += w;
+      used += whole.w;
       continue;
     }
-    // Cut to room - 1 columns and an ellipsis; a wide character that would straddle the edge is left out.
-    let taken = '';
-    let tw = 0;
-    const limit = room > 1 ? room - 1 : room;
-    for (const c of cols) {
-      if (tw + c.w > limit) break;
-      taken += c.g;
-      tw += c.w;
-    }
-    if (room > 1) {
-      taken += '…';
-      tw += 1;
-    }
-    out.push({ ...s, text: taken });
-    used += tw;
+    // Cut to room - 1 columns and an ellipsis.
+    const cut = room > 1 ? take(text, room - 1) : whole;
+    out.push({ ...s, text: room > 1 ? `${cut.text}…` : cut.text });
+    used += cut.w + (room > 1 ? 1 : 0);
     break;
   }
   if (used < width) out.push(pad(' '.repeat(width - used)));
