@@ -214,8 +214,12 @@ test('two threads x N malloc/free pairs: totals within 0.1% of 2N in the last sn
     const v = root.alloc[k];
     assert.ok(Math.abs(v - 2 * N) <= 0.001 * 2 * N, `${k} ${v} within 0.1% of ${2 * N}`);
   }
-  // While the threads lingered after their work, each one's own counters were on its thread row.
-  const seen = run.snapshots.filter((s) => s.processes[0]?.threads.some((t) => t.comm === 'pairs-a' && (t.alloc?.allocs ?? 0) >= N));
+  // While the threads lingered after their work, each one's own counters were on its thread row. Each lingers from
+  // the end of its own work, so under load one may be gone before the other is done: look where both are listed.
+  const done = (s: (typeof run.snapshots)[number], name: string) =>
+    s.processes[0]?.threads.some((t) => t.comm === name && (t.alloc?.allocs ?? 0) >= N);
+  const both = (s: (typeof run.snapshots)[number]) => ['pairs-a', 'pairs-b'].every((name) => s.processes[0]?.threads.some((t) => t.comm === name));
+  const seen = run.snapshots.filter((s) => done(s, 'pairs-a') && both(s));
   assert.ok(seen.length > 0, 'a snapshot with pairs-a done');
   for (const name of ['pairs-a', 'pairs-b']) {
     const th = seen.at(-1)!.processes[0].threads.find((t) => t.comm === name);
