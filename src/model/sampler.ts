@@ -43,7 +43,8 @@ interface PidState {
   mono: number;
   ticks: number;
   threadTicks: Map<number, number>;
-  allocs: { gen: number; total: number; threads: Map<number, number> } | null;
+  /** The current image's last counters, per thread too: a thread past its slot's fold keeps its last row. */
+  allocs: { gen: number; total: number; threads: Map<number, AllocCounters> } | null;
   lastAlloc: AllocCounters | null;
   exitEmitted: boolean;
   hazards: Set<string>;
@@ -232,10 +233,20 @@ export class Sampler {
     if (seg) {
       const prev = st.allocs && st.allocs.gen === seg.gen ? st.allocs : null;
       alloc = copyCounters(seg.total, perSecond(prev?.total, seg.total.allocs, elapsed));
-      const next = { gen: seg.gen, total: seg.total.allocs, threads: new Map<number, number>() };
+      const next = { gen: seg.gen, total: seg.total.allocs, threads: new Map<number, AllocCounters>() };
       for (const th of seg.threads) {
-        threadAlloc.set(th.tid, copyCounters(th.counters, perSecond(prev?.threads.get(th.tid), th.counters.allocs, elapsed)));
-        next.threads.set(th.tid, th.counters.allocs);
+        const c = copyCounters(th.counters, perSecond(prev?.threads.get(th.tid)?.allocs, th.counters.allocs, elapsed));
+        threadAlloc.set(th.tid, c);
+        next.threads.set(th.tid, c);
+      }
+      // A thread's slot is folded into the total by its TLS destructor, a moment before the kernel drops the thread:
+      // one still listed keeps the counters it was last seen with, instead of reading as "not counted".
+      for (const th of raw.threads) {
+        const last = prev?.threads.get(th.tid);
+        if (!last || threadAlloc.has(th.tid)) continue;
+        const kept = { ...last, allocsPerSec: 0 };
+        threadAlloc.set(th.tid, kept);
+        next.threads.set(th.tid, kept);
       }
       st.allocs = next;
       st.lastAlloc = alloc;

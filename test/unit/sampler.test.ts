@@ -215,6 +215,22 @@ test('alloc: matched by pid, per thread, rates from deltas; null with a note wit
   assert.equal(proc(b, 5199)?.alloc?.allocs, 9, 'the exited process shows its final segment read (after its last tick)');
 });
 
+test('a thread whose slot was folded (TLS destructor ran) but which is still listed keeps its last counters', () => {
+  const r = TREE();
+  const tid = r.processes.find((p) => p.pid === 5194)!.threads[1].tid;
+  const two = (a: number, b: number | null) => ({
+    ...seg(5194, 0, a + (b ?? 0)),
+    threads: [{ tid: 5194, counters: { ...zero, allocs: a } }, ...(b === null ? [] : [{ tid, counters: { ...zero, allocs: b } }])],
+  });
+  const segs = segmentsOf([{ segments: [two(10, 40)] }, { segments: [two(20, null)] }, { segments: [two(30, null)] }]);
+  const s = new Sampler({ probe: scripted([r, clone(r), clone(r)]), interval: 1, rootPid: () => 5194, segments: segs });
+  assert.equal(proc(s.tick(), 5194)?.threads[1].alloc?.allocs, 40);
+  for (let i = 0; i < 2; i++) {
+    const th = proc(s.tick(), 5194)!.threads[1];
+    assert.deepEqual([th.alloc?.allocs, th.alloc?.allocsPerSec], [40, 0]);
+  }
+});
+
 test('disposition events once per record by seq; error events once per file+message', () => {
   const r = TREE();
   const h1 = [rec(1), rec(2, { signal: 27, new: 'handler ProfileHandler::SignalHandler', caller: 'ProfilerInit' })];
