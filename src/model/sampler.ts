@@ -123,6 +123,7 @@ export class Sampler {
 
     // Segments of processes never seen by the probe (born and gone between ticks): their history and exit still
     // count; remove them once their owner is known to be dead.
+    const rootPid = this.deps.rootPid();
     for (const [pid, ps] of segs) {
       if (present.has(pid) || this.states.has(pid) || gone.has(pid)) continue;
       const exit = this.deps.exitOf?.(pid) ?? segmentExit(ps);
@@ -136,12 +137,13 @@ export class Sampler {
         events.push(exitEvent(r.t, pid, comm, exit, this.explainExit(pid, exit, st, ps)));
       }
       this.reportedGone.add(pid);
+      // The root stays in every snapshot: its row is made now, while its final counters are still at hand.
+      if (pid === rootPid) this.rootGhost(pid, exit, finalAlloc(ps), r.t, comm);
       this.dropSegments(ps, toRemove);
     }
 
     for (const file of toRemove) this.deps.segments?.remove(file);
 
-    const rootPid = this.deps.rootPid();
     if (rootPid !== null) this.rememberUnseenRoot(rootPid, present, r.t, events);
     for (const [pid, g] of this.ghosts) {
       if (pid !== rootPid && r.t - g.since > this.keepExitedMs) this.ghosts.delete(pid);
@@ -354,11 +356,18 @@ export class Sampler {
     if (present.has(pid) || this.ghosts.has(pid) || this.states.has(pid)) return;
     const exit = this.deps.exitOf?.(pid);
     if (!exit) return;
-    const argv = this.deps.rootArgv ?? [];
-    const alloc = finalAlloc(this.lastSegs.get(pid));
-    const comm = (argv[0] ?? '').split('/').pop()!.slice(0, 15);
+    const comm = this.rootComm();
     if (!this.reportedGone.has(pid)) events.push(exitEvent(t, pid, comm, exit, null));
     this.reportedGone.add(pid);
+    this.rootGhost(pid, exit, finalAlloc(this.lastSegs.get(pid)), t);
+  }
+
+  private rootComm(): string {
+    return ((this.deps.rootArgv ?? [])[0] ?? '').split('/').pop()!.slice(0, 15);
+  }
+
+  private rootGhost(pid: number, exit: ExitInfo, alloc: AllocCounters | null, t: number, comm = this.rootComm()): void {
+    const argv = this.deps.rootArgv ?? [];
     this.ghosts.set(pid, {
       since: t,
       info: {

@@ -231,6 +231,30 @@ test('a thread whose slot was folded (TLS destructor ran) but which is still lis
   }
 });
 
+test('a root whose segment is read (exit status written) before init reaps it keeps its final counters', () => {
+  // Tick 1: the probe does not list it, its segment has an exit status, init has not reported it yet; the segment
+  // is removed. Tick 2: init reports it. The root row must still carry the counters of tick 1's final read.
+  const empty = clone(TREE());
+  empty.processes = [];
+  let exit: { code: number } | undefined;
+  const segs = segmentsOf([{ segments: [seg(7001, 0, 2000, { exitStatus: 0, comm: 'alloc_pairs' })] }, { segments: [] }]);
+  const s = new Sampler({
+    probe: scripted([empty, empty]), interval: 1, rootPid: () => 7001, segments: segs, rootArgv: ['./alloc_pairs'],
+    exitOf: (pid) => (pid === 7001 ? exit : undefined),
+  });
+  const a = s.tick();
+  assert.deepEqual(segs.removed, ['/dev/shm/perftop-1x000000-7001-0']);
+  exit = { code: 0 };
+  const b = s.tick();
+  for (const snap of [a, b]) {
+    const root = proc(snap, 7001);
+    assert.equal(root?.alloc?.allocs, 2000, JSON.stringify(root));
+    assert.equal(root?.comm, 'alloc_pairs');
+  }
+  assert.deepEqual(proc(b, 7001)?.exited, { code: 0 });
+  assert.equal([...kinds(a, 'exit'), ...kinds(b, 'exit')].length, 1, 'one exit event');
+});
+
 test('disposition events once per record by seq; error events once per file+message', () => {
   const r = TREE();
   const h1 = [rec(1), rec(2, { signal: 27, new: 'handler ProfileHandler::SignalHandler', caller: 'ProfilerInit' })];
