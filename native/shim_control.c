@@ -15,6 +15,9 @@
  *    the profiler when this image's comm or basename(argv[0]) matches. The heap profiler needs libtcmalloc in the
  *    image: perftop preloads it for a matching root, and the exec wrappers add it to LD_PRELOAD (after the shim)
  *    for a matching exec target and remove it for any other (PERFTOP_TCMALLOC names the file).
+ *  - --alloc=MATCH (PERFTOP_ALLOC_MATCH): the exec wrappers preload libperftop-nocount.so (no malloc family) for a
+ *    target the glob does not select, and libperftop.so for one it does, so an image that counts nothing pays
+ *    nothing in malloc. For a #! script the interpreter is what the new image sees as argv[0], and is matched.
  *  - Exec: an image with a CPU profile stops it first (the file is complete instead of 0 bytes) and any armed
  *    ITIMER_PROF is disarmed, so the new image cannot die of SIGPROF before it installs a handler (seed 000).
  *  - Fork child (same image): it gets its own control file and thread. A heap profile is restarted at once in the
@@ -57,6 +60,7 @@ static char pt_ctl_dir[256];    /* PERFTOP_CTL_DIR: perftop's private session di
 static char pt_ctl_session[80];
 static char pt_out[PT_CTL_PATH / 2]; /* PERFTOP_OUT */
 static char pt_cpu_glob[128], pt_heap_glob[128];
+static char pt_alloc_glob[128]; /* PERFTOP_ALLOC_MATCH: the exec wrappers preload the count-free build elsewhere */
 static char pt_tcmalloc[256];   /* PERFTOP_TCMALLOC: the libtcmalloc path the exec wrappers add/remove */
 static int pt_child_restart_cpu; /* set in a fork child: the control thread restarts the CPU profile */
 
@@ -175,11 +179,53 @@ static const char *pt_base(const char *path) {
   return s ? s + 1 : path;
 }
 
-/* comm (as the kernel sets it from the exec'd file name: basename, 15 bytes) or basename(argv[0]). */
+/* comm (as the kernel sets it from the exec'd file name: basename, 15 bytes) or basename(argv[0]), where argv0 is
+ * what the new image will see (pt_exec_argv0). */
 static int pt_target_matches(const char *glob, const char *path, const char *argv0) {
   char comm[16];
   pt_copy(comm, sizeof comm, pt_base(path));
   return pt_glob_match(glob, comm) || pt_glob_match(glob, pt_base(argv0));
+}
+
+/* The argv[0] the new image's constructor will see: for a "#!" script the kernel puts the interpreter there, as the
+ * #! line names it (so `--alloc='python*'` matches ./tool.py); otherwise argv[0] as given. A name without '/' is
+ * looked up in PATH as execvp does. open/read/close only: this may run in a vfork child. */
+static const char *pt_exec_argv0(const char *path, const char *argv0, char *buf, size_t cap) {
+  if (!path || !*path || cap < 4) return argv0;
+  int fd = -1;
+  if (strchr(path, '/')) {
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+  } else {
+    const char *dirs = getenv("PATH");
+    if (!dirs) dirs = "/bin:/usr/bin";
+    char full[512];
+    for (const char *d = dirs; fd < 0 && *d;) {
+      const char *e = strchr(d, ':');
+      size_t dl = e ? (size_t)(e - d) : strlen(d);
+      struct pt_buf b = {full, sizeof full, 0};
+      if (dl) {
+        memcpy(full, d, dl < sizeof full - 1 ? dl : sizeof full - 1);
+        b.len = dl < sizeof full - 1 ? dl : sizeof full - 1;
+        full[b.len] = 0;
+        pt_puts(&b, "/");
+      }
+      pt_puts(&b, path);
+      if (b.len + 1 < sizeof full && access(full, X_OK) == 0) fd = open(full, O_RDONLY | O_CLOEXEC);
+      d = e ? e + 1 : d + dl;
+    }
+  }
+  if (fd < 0) return argv0;
+  ssize_t n = read(fd, buf, cap - 1);
+  close(fd);
+  if (n < 3 || buf[0] != '#' || buf[1] != '!') return argv0;
+  buf[n] = 0;
+  char *s = buf + 2;
+  while (*s == ' ' || *s == '\t') s++;
+  char *e = s;
+  while (*e && *e != ' ' && *e != '\t' && *e != '\n' && *e != '\r') e++;
+  if (e == s || (!*e && (size_t)n == cap - 1)) return argv0; /* no interpreter, or a line longer than we read */
+  *e = 0;
+  return s;
 }
 
 static int pt_self_matches(const char *glob, const char *argv0) {
@@ -468,6 +514,7 @@ PT_EXPORT void pthread_exit(void *ret) {
 }
 
 void pt_ctl_init(const char *session, int argc, char **argv) {
+  if (!getenv("PERFTOP_NO_COUNT")) pt_env_copy(pt_alloc_glob, sizeof pt_alloc_glob, "PERFTOP_ALLOC_MATCH");
   const char *dir = getenv("PERFTOP_CTL_DIR");
   if (!dir || dir[0] != '/' || strlen(dir) >= sizeof pt_ctl_dir || strlen(session) >= sizeof pt_ctl_session) return;
   pt_copy(pt_ctl_dir, sizeof pt_ctl_dir, dir);
@@ -607,16 +654,21 @@ size_t pt_env_count(char *const envp[]) {
   return n;
 }
 
-/* LD_PRELOAD for the exec target: libtcmalloc right after the shim when the target matches --profile-heap, removed
- * otherwise. Returns envp itself when nothing changes, else `vec` (cap >= count + 1) pointing into `buf`. */
+/* LD_PRELOAD for the exec target: the count-free build of the shim when --alloc=MATCH does not select it (its
+ * malloc is then not interposed at all), and libtcmalloc right after the shim when it matches --profile-heap,
+ * removed otherwise. Returns envp itself when nothing changes, else `vec` (cap >= count + 1) pointing into `buf`. */
 char *const *pt_ctl_exec_env(const char *path, char *const argv[], char *const envp[], char **vec, size_t cap,
                              char *buf, size_t bufcap) {
-  if (!pt_heap_glob[0] || !pt_tcmalloc[0] || !envp) return envp;
+  int heap = pt_heap_glob[0] && pt_tcmalloc[0], scoped = pt_alloc_glob[0] != 0;
+  if ((!heap && !scoped) || !envp) return envp;
   size_t n = pt_env_count(envp), at = n;
   for (size_t i = 0; i < n; i++)
     if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) at = i;
   if (at == n || n + 1 > cap) return envp;
-  int want = pt_target_matches(pt_heap_glob, path, argv ? argv[0] : NULL);
+  char interp[256];
+  const char *argv0 = pt_exec_argv0(path, argv ? argv[0] : NULL, interp, sizeof interp);
+  int want = heap && pt_target_matches(pt_heap_glob, path, argv0);
+  const char *shim = !scoped || pt_target_matches(pt_alloc_glob, path, argv0) ? "libperftop.so" : "libperftop-nocount.so";
   struct pt_buf b = {buf, bufcap, 0};
   pt_puts(&b, "LD_PRELOAD=");
   const char *p = envp[at] + 11;
@@ -632,18 +684,32 @@ char *const *pt_ctl_exec_env(const char *path, char *const argv[], char *const e
     memcpy(item, p, len);
     item[len] = 0;
     p = e;
-    if (strcmp(item, pt_tcmalloc) == 0) {
+    if (heap && strcmp(item, pt_tcmalloc) == 0) {
       if (!want || added) {
         changed = 1;
         continue;
       }
       added = 1;
     }
+    int is_shim = strcmp(pt_base(item), "libperftop.so") == 0 || strcmp(pt_base(item), "libperftop-nocount.so") == 0;
+    if (is_shim && scoped && strcmp(pt_base(item), shim) != 0) {
+      /* The sibling build, from the same directory (if it is there: a missing preload would lose the control). */
+      char other[512];
+      struct pt_buf o = {other, sizeof other, 0};
+      size_t dl = (size_t)(pt_base(item) - item);
+      memcpy(other, item, dl);
+      o.len = dl;
+      other[dl] = 0;
+      pt_puts(&o, shim);
+      if (o.len + 1 < sizeof other && access(other, R_OK) == 0) {
+        pt_copy(item, sizeof item, other);
+        changed = 1;
+      }
+    }
     if (!first) pt_puts(&b, ":");
     pt_puts(&b, item);
     first = 0;
-    if (want && !added &&
-        (strcmp(pt_base(item), "libperftop.so") == 0 || strcmp(pt_base(item), "libperftop-nocount.so") == 0)) {
+    if (want && !added && is_shim) {
       pt_puts(&b, ":");
       pt_puts(&b, pt_tcmalloc);
       added = changed = 1;

@@ -20,7 +20,7 @@ import { collectStaleSegments, DEFAULT_SHM_DIR, loadAddon } from '../native/inde
 import { readFileSync, rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Theme } from '../ui/theme.js';
-import { findTcmalloc, OutDir, profilingEnv } from '../control/index.js';
+import { findTcmalloc, OutDir, profilingEnv, rootCounted } from '../control/index.js';
 import { parseStatus } from '../probe/parse.js';
 
 export class UserError extends Error {
@@ -95,9 +95,11 @@ async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv
   addCleanup(() => removeSessionSegments(session, DEFAULT_SHM_DIR));
 
   // The shim also carries the control thread (d, p) and --profile-* scoping: with --no-alloc it still loads for
-  // --profile-*, counting nothing.
-  // With --no-alloc the count-free build: the app's malloc is not interposed at all (no 1.09x for nothing).
-  const shim = args.alloc || profiling ? builtShimPath(!args.alloc) : null;
+  // --profile-*, counting nothing. A root that counts nothing (--no-alloc, or not selected by --alloc=MATCH) gets
+  // the count-free build: its malloc is not interposed at all (no 1.09x for nothing); the exec wrappers choose
+  // the build for every later image the same way.
+  const countRoot = args.alloc && rootCounted(args.allocMatch, resolved.path, args.command);
+  const shim = args.alloc || profiling ? builtShimPath(!countRoot) : null;
   const env = profilingEnv(
     shimEnv({ session, shimPath: shim, allocMatch: args.allocMatch ?? undefined, shmDir: DEFAULT_SHM_DIR }, appEnv),
     {

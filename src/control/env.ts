@@ -2,7 +2,7 @@
 // Scoping is per exec image: perftop decides for the root here (it knows the command before it runs); the shim's
 // exec wrappers decide for every later image. Nothing here puts CPUPROFILE/HEAPPROFILE or libprofiler in the
 // environment: a profiler inherited through the environment is what kills and overwrites in seeds 000-002.
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { matchesImage } from './match.js';
 import { SHIM_NAMES } from '../native/shimPath.js';
 
@@ -15,6 +15,31 @@ const TCMALLOC_CANDIDATES = [
 
 export function findTcmalloc(candidates = TCMALLOC_CANDIDATES): string | null {
   return candidates.find((p) => existsSync(p)) ?? null;
+}
+
+/** The argv[0] the image of `path` will see: the interpreter named by a "#!" line (the kernel puts it there), else
+ * argv0 as given. The shim's exec wrappers make the same test (native/shim_control.c, pt_exec_argv0). */
+export function imageArgv0(path: string, argv0: string): string {
+  let fd = -1;
+  try {
+    fd = openSync(path, 'r');
+    const buf = Buffer.alloc(256);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const head = buf.subarray(0, n).toString('latin1');
+    if (!head.startsWith('#!')) return argv0;
+    const m = /^#![ \t]*([^ \t\r\n]+)/.exec(head);
+    if (!m || (m.index + m[0].length === n && n === buf.length)) return argv0; // no interpreter, or cut short
+    return m[1];
+  } catch {
+    return argv0;
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+/** Does --alloc=MATCH (absent: everything) select the root? Its image gets the counting shim only then. */
+export function rootCounted(allocMatch: string | null, rootPath: string, rootArgv0: string): boolean {
+  return !allocMatch || matchesImage(allocMatch, rootPath, imageArgv0(rootPath, rootArgv0));
 }
 
 export interface ProfilingEnvOptions {
@@ -46,7 +71,7 @@ export function profilingEnv(env: Record<string, string>, o: ProfilingEnvOptions
     if (o.tcmalloc) {
       out.PERFTOP_TCMALLOC = o.tcmalloc;
       const list = (out.LD_PRELOAD ?? '').split(/[: ]+/).filter((s) => s !== '' && s !== o.tcmalloc);
-      if (matchesImage(o.heapMatch, o.rootPath, o.rootArgv0)) {
+      if (matchesImage(o.heapMatch, o.rootPath, imageArgv0(o.rootPath, o.rootArgv0))) {
         const at = list.findIndex((s) => SHIM_NAMES.some((n) => s.endsWith(`/${n}`)));
         list.splice(at + 1, 0, o.tcmalloc); // after the shim: the shim counts through tcmalloc
       }

@@ -9,4 +9,4 @@ export { parseProfileName, defaultOutName, safeComm, perfDataName, newestHeapDum
 export { parsePprofText, parsePerfReport, reportLines, type Report, type ReportLine } from './reports.js';
 export { verifyFile } from './verify.js';
 export { hideControlThreads, CONTROL_THREAD } from './hideControl.js';
-export { profilingEnv, findTcmalloc } from './env.js';
+export { profilingEnv, findTcmalloc, imageArgv0, rootCounted } from './env.js';

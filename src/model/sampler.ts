@@ -216,6 +216,7 @@ export class Sampler {
     if (raw.execs !== st.execs || newGen) {
       events.push({ t: r.t, pid, kind: 'exec', comm: raw.comm, argv: raw.argv });
       st.allocs = null; // counters restart with the new image
+      st.lastAlloc = null; // and an image that counts nothing must not end with the old image's
     }
     st.comm = raw.comm;
     st.argv = raw.argv;
@@ -444,6 +445,7 @@ export function mergeGhosts(live: ProcessInfo[], ghosts: ProcessInfo[], rootPid:
  * (exited threads folded in), which are later than anything a tick saw while it ran. Only the image the sampler
  * was showing (same gen), or any image when none was shown. */
 function finalAlloc(ps: PidSegments | undefined, gen?: number): AllocCounters | null {
-  if (!ps || (gen !== undefined && ps.current.gen !== gen)) return null;
+  // execed: that image was replaced by one that counts nothing; its counters are not the process's last ones.
+  if (!ps || ps.current.execed || (gen !== undefined && ps.current.gen !== gen)) return null;
   return copyCounters(ps.current.total, 0);
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   defaultOutName, globMatch, matchesImage, newestHeapDump, OutDir, parseControlName, parsePerfReport, parsePprofText,
-  parseProfileName, profilingEnv, reportLines, safeComm,
+  parseProfileName, profilingEnv, reportLines, rootCounted, safeComm, imageArgv0,
 } from '../../src/control/index.js';
 import { withoutControlThreads } from '../../src/control/hideControl.js';
 import type { ProbeResult } from '../../src/probe/types.js';
@@ -132,10 +132,45 @@ test('profiling env: variables for the shim; libtcmalloc after the shim only whe
   assert.equal(base.PERFTOP_PROFILE_CPU, 'stale'); // the input is not modified
 });
 
+test('--alloc=MATCH for the root: a #! script is matched by the interpreter the kernel puts in argv[0]', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ptest-argv0-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+  const py = file('tool.py', '#!  /usr/bin/python3 -u\nprint(1)\n');
+  const bare = file('bare', '#!/bin/sh');
+  const elf = file('elf', '\x7fELF....');
+  assert.equal(imageArgv0(py, './tool.py'), '/usr/bin/python3');
+  assert.equal(imageArgv0(bare, 'bare'), '/bin/sh', 'a #! line without a newline');
+  assert.equal(imageArgv0(elf, 'x'), 'x');
+  assert.equal(imageArgv0(file('long', `#!/${'a'.repeat(300)}`), 'long'), 'long', 'cut short: argv0 as given');
+  assert.equal(imageArgv0(join(dir, 'missing'), 'm'), 'm');
+  assert.ok(rootCounted('python*', py, './tool.py'));
+  assert.ok(rootCounted('tool.py', py, './tool.py'), 'comm: the script\'s own name');
+  assert.ok(!rootCounted('tool', py, './tool.py'));
+  assert.ok(rootCounted(null, py, './tool.py'), 'no MATCH: everything counts');
+});
+
 test('the shim\'s control thread is left out of thread lists and counts', () => {
   const th = (tid: number, comm: string) => ({ tid, comm, state: 'S', ticks: 0, sigBlk: '0', sigPnd: '0', wchan: '', syscall: null });
   const r = { processes: [{ pid: 5, threadCount: 3, threads: [th(5, 'app'), th(6, 'perftop-ctl'), th(7, 'worker')] }] } as unknown as ProbeResult;
   const out = withoutControlThreads(r);
   assert.deepEqual(out.processes[0].threads.map((t) => t.comm), ['app', 'worker']);
   assert.equal(out.processes[0].threadCount, 2);
+});
+
+test('a leader caught carrying the control thread\'s name while it creates it keeps its own name and row', () => {
+  const th = (tid: number, comm: string) => ({ tid, comm, state: 'S', ticks: 0, sigBlk: '0', sigPnd: '0', wchan: '', syscall: null });
+  const proc = (pid: number, comm: string, argv: string[], threads: ReturnType<typeof th>[]) => ({ pid, comm, argv, threadCount: threads.length, threads });
+  const names = new Map<number, string>();
+  const tick = (...ps: ReturnType<typeof proc>[]) => withoutControlThreads({ processes: ps } as unknown as ProbeResult, names);
+  tick(proc(5, 'app', ['./app'], [th(5, 'app')]));
+  // Known from the last tick: that name. New: argv[0]'s basename, cut as the kernel cuts comm.
+  const out = tick(
+    proc(5, 'perftop-ctl', ['./app'], [th(5, 'perftop-ctl'), th(6, 'perftop-ctl')]),
+    proc(9, 'perftop-ctl', ['/usr/bin/a-very-long-program-name'], [th(9, 'perftop-ctl')]),
+  );
+  assert.deepEqual(out.processes.map((p) => p.comm), ['app', 'a-very-long-pro']);
+  assert.deepEqual(out.processes.map((p) => p.threads.map((t) => `${t.tid}:${t.comm}`)), [['5:app'], ['9:a-very-long-pro']]);
+  assert.equal(out.processes[0].threadCount, 1);
+  assert.equal(names.get(9), 'a-very-long-pro');
 });

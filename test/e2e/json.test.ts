@@ -2,7 +2,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { endRunning, fixture, pidAlive, runPerftop } from './helpers.js';
 
 after(endRunning);
@@ -190,6 +191,36 @@ test('allocation counters: counted processes have numbers, a static binary says 
   assert.match(stat.allocNote ?? '', /static binary/);
   const sh = s.processes.find((p) => p.comm === 'sh')!;
   assert.ok(sh.alloc && sh.alloc.allocs > 0, 'the shell is counted');
+});
+
+test('--alloc=MATCH: an image it does not select gets the count-free shim; a #! script is matched by its interpreter', async (t) => {
+  const shim = 'grep -o "libperftop[a-z-]*\\.so" /proc/$$/maps | head -1';
+  // sh is not selected: the count-free build (its malloc not interposed); its child alloc_pairs is, and counts.
+  const a = await runPerftop(['--json', '-i', '0.2', '--alloc=alloc_*', '--', '/bin/sh', '-c', `${shim}; ${fixture('alloc_pairs')} 1000 0.4`]);
+  assert.equal(a.status, 0, a.stderr);
+  assert.match(a.stdout + a.stderr, /^libperftop-nocount\.so$/m);
+  const procs = a.snapshots.flatMap((s) => s.processes);
+  const pairs = procs.filter((p) => p.comm === 'alloc_pairs' && p.alloc).at(-1);
+  assert.ok(pairs && pairs.alloc!.allocs >= 2000, JSON.stringify(pairs?.alloc));
+  const sh = procs.find((p) => p.comm === 'sh')!;
+  assert.equal(sh.alloc, null);
+  assert.match(sh.allocNote ?? '', /not matched by --alloc=alloc_\*/);
+
+  // env (not selected) execs ./count.sh, whose #! line names /bin/sh: the kernel gives it argv[0] "/bin/sh", so
+  // --alloc=sh selects it, and the exec wrapper must see that through the file, not through the name "count.sh".
+  const dir = mkdtempSync('/tmp/ptest-alloc-');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const script = join(dir, 'count.sh');
+  writeFileSync(script, `#!/bin/sh\n${shim}\nsleep 0.5\nexec ${fixture('alloc_pairs')} 1000 0.4\n`);
+  chmodSync(script, 0o755);
+  const b = await runPerftop(['--json', '-i', '0.2', '--alloc=sh', '--', '/usr/bin/env', script]);
+  assert.equal(b.status, 0, b.stderr);
+  assert.match(b.stdout + b.stderr, /^libperftop\.so$/m);
+  const rows = b.snapshots.flatMap((s) => s.processes.filter((p) => p.pid === s.root && !p.exited));
+  const counted = rows.find((p) => p.comm === 'count.sh' && p.alloc);
+  assert.ok(counted && counted.alloc!.allocs > 0, JSON.stringify(rows.map((p) => [p.comm, p.alloc?.allocs ?? p.allocNote])));
+  const after = rows.filter((p) => p.comm === 'alloc_pairs');
+  assert.ok(after.length > 0 && after.every((p) => p.alloc === null && /not matched/.test(p.allocNote ?? '')), JSON.stringify(after));
 });
 
 test('a counted process that execs a static binary: its old counters are not shown as the new image\'s', async () => {
