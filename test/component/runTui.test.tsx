@@ -45,7 +45,7 @@ test('runTui keeps the screen right across updates in a real terminal emulator (
     // Narrower: the terminal re-wraps the old frame; after the resize the screen is the new frame and nothing else.
     term.resize(60, 24);
     stdout.resize(60, 24);
-    await tick(120);
+    await tick(250); // the repaint waits for the size to be still (100 ms)
     const n = await grid();
     assert.match(n[0], /^perftop \.\/app -x/);
     assert.equal(n.filter((l) => /── app|help/.test(l) && l.length > 60).length, 0, n.join('\n'));

@@ -28,6 +28,8 @@ import { StatusLine, type Status } from './StatusLine.js';
 
 /** Erase the whole screen and home the cursor. */
 const CLEAR_SCREEN = '\x1b[2J\x1b[H';
+/** Longer than Ink's frame throttle (32 ms), short enough to read as part of the resize. */
+const REPAINT_AFTER_RESIZE_MS = 100;
 
 export interface AppProps {
   session: Session;
@@ -93,12 +95,15 @@ export function App({ session, theme, exitWithApp, ownsScreen }: AppProps) {
   // After a resize the terminal has re-wrapped the old frame (a narrower one folds each line over two rows), and
   // the frame drawn at the new size went out as changes against lines that are no longer where Ink thinks: stale
   // rows stayed for good. So once the new size is drawn, wipe the screen through Ink's own write, which then puts
-  // the whole current frame back.
+  // the whole current frame back. Once the size has been still for a moment, not at once: Ink's own resize handler
+  // and its throttled frame writes run around ours in an order that varies (under load one landed after the
+  // wipe, as changes against the wiped screen), and a window being dragged sends a burst of sizes.
   const drawnSize = useRef(size);
   useEffect(() => {
-    if (drawnSize.current === size) return;
+    if (drawnSize.current === size || !ownsScreen) return;
     drawnSize.current = size;
-    if (ownsScreen) write(CLEAR_SCREEN);
+    const timer = setTimeout(() => write(CLEAR_SCREEN), REPAINT_AFTER_RESIZE_MS);
+    return () => clearTimeout(timer);
   }, [size, ownsScreen, write]);
   const layout = computeLayout(size.rows, size.cols, session.screen !== null);
   const { store, version } = useSessionStore(session);
