@@ -47,6 +47,17 @@ test('the same on top of an LD_PRELOADed libtcmalloc', async (t) => {
   await pairs(t, [SHIM, TCMALLOC]);
 });
 
+test("the shim leaves glibc's mmap threshold alone: a 1 MiB block is placed as it would be without it", async (t) => {
+  const usable = async (preload: string[]) => {
+    const run = await runFixture(t, sandbox(t), ['threshold'], { preload });
+    assert.deepEqual(await run.finish(), { code: 0, signal: null });
+    return run.fields.usable;
+  };
+  const bare = await usable([]);
+  assert.ok(bare > 1 << 20, `mmapped without the shim: ${bare}`);
+  assert.equal(await usable([SHIM]), bare);
+});
+
 test('threads created and exiting while counting: exited slots fold into the total and slots are reused', async (t) => {
   const box = sandbox(t);
   const K = 300; // more threads than the segment has slots (256): only reuse gives the last one a slot
