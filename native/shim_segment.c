@@ -29,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 struct pt_header *pt_seg;
@@ -340,11 +341,30 @@ static int pt_matches(const char *glob, const char *argv0) {
   return ok;
 }
 
+/* The exit status, for perftop to read when the process's own parent reaps it before any sample sees the zombie.
+ * Only into this process's own segment: a vfork child shares its parent's pt_seg until it execs or _exits. */
+static void pt_store_exit(int status) {
+  struct pt_header *h = pt_seg;
+  if (h && h->pid == getpid()) __atomic_store_n(&h->exit_status, PT_EXIT_KNOWN | (((uint32_t)status & 0xff) << 8), __ATOMIC_RELEASE);
+}
+
 /* Registered first (from the earliest constructor), so it runs after the app's own atexit handlers. */
 static void pt_on_exit(int status, void *unused) {
   (void)unused;
-  struct pt_header *h = pt_seg;
-  if (h && h->pid == getpid()) __atomic_store_n(&h->exit_status, PT_EXIT_KNOWN | (((uint32_t)status & 0xff) << 8), __ATOMIC_RELEASE);
+  pt_store_exit(status);
+}
+
+/* _exit skips on_exit handlers, and a fork child's `_exit(N)` that its parent reaps at once is the common case.
+ * Both names are wrapped (glibc's _Exit is a separate symbol for the same function); the exit itself is the
+ * syscall glibc's _exit makes. Async-signal-safe, like _exit. */
+PT_EXPORT void _exit(int status) {
+  pt_store_exit(status);
+  for (;;) syscall(SYS_exit_group, status);
+}
+
+PT_EXPORT void _Exit(int status) {
+  pt_store_exit(status);
+  for (;;) syscall(SYS_exit_group, status);
 }
 
 __attribute__((constructor(101))) static void pt_init(int argc, char **argv, char **envp) {

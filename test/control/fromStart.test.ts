@@ -81,10 +81,10 @@ test('--profile-cpu on children that end by _exit or SIGKILL: their empty files 
   const b = box(t);
   const run = await runPerftop(['--json', '-i', '0.2', '--out', b.out, '--profile-cpu=reaped', '--', fixture('reaped')]);
   assert.equal(run.status, 0, run.stderr);
-  const m = /children (\d+) (\d+) (\d+)/.exec(run.stdout + run.stderr);
+  const m = /children (\d+) (\d+) (\d+) (\d+)/.exec(run.stdout + run.stderr);
   assert.ok(m, run.stderr);
   const empty = run.snapshots.flatMap((s) => s.events).filter((e) => e.kind === 'error' && /is empty/.test(e.message ?? ''));
-  assert.deepEqual(empty.map((e) => e.pid).sort(), [Number(m[1]), Number(m[2])].sort(), JSON.stringify(empty));
+  assert.deepEqual(empty.map((e) => e.pid).sort(), [Number(m[1]), Number(m[2]), Number(m[4])].sort(), JSON.stringify(empty));
 });
 
 test('--no-alloc with --profile-cpu: the count-free shim (malloc not interposed), and the profile still comes', async (t) => {

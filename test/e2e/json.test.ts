@@ -139,9 +139,10 @@ test('-p with a thread id attaches to its process', async (t) => {
 test('exit statuses of processes their own parent reaps: from the zombie, or from the shim at exit()', async () => {
   const run = await runPerftop(['--json', '-i', '0.2', '--', fixture('reaped')]);
   assert.equal(run.status, 0, run.stderr);
-  const m = /children (\d+) (\d+) (\d+)/.exec(run.stdout + run.stderr);
+  const m = /children (\d+) (\d+) (\d+) (\d+)/.exec(run.stdout + run.stderr);
   assert.ok(m, run.stderr);
   const exits = new Map(run.snapshots.flatMap((s) => s.events).filter((e) => e.kind === 'exit').map((e) => [e.pid, e.exit]));
+  assert.deepEqual(exits.get(Number(m[4])), { code: 7 }, 'd: _exit(7), reaped at once: from the shim');
   assert.deepEqual(exits.get(Number(m[1])), { code: 5 }, 'a: _exit(5), seen as a zombie');
   assert.deepEqual(exits.get(Number(m[2])), { signal: 'SIGKILL' }, 'b: SIGKILL, seen as a zombie');
   assert.deepEqual(exits.get(Number(m[3])), { code: 6 }, 'c: exit(6), reaped at once: from the shim');
