@@ -95,6 +95,7 @@ export class LiveSession implements Session {
       profiling: opts.profiling ?? ((pid) => this.profiler.profiling(pid)),
       symbolize: (pid, text) => symbols.resolve(pid, text),
       rootArgv: opts.rootArgv,
+      rootPpid: opts.tree?.initPid,
     });
 
     this.term = opts.tree && opts.tree.mode === 'pty' ? this.attachScreen(opts.tree, opts.screenSize) : null;

@@ -20,6 +20,7 @@ import { collectStaleSegments, DEFAULT_SHM_DIR, loadAddon } from '../native/inde
 import { readFileSync, rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Theme } from '../ui/theme.js';
+import type { ExitInfo } from '../model/snapshot.js';
 import { findTcmalloc, OutDir, profilingEnv, rootCounted } from '../control/index.js';
 import { parseStatus } from '../probe/parse.js';
 
@@ -194,12 +195,12 @@ async function attach(args: AttachArgs, theme: Theme | null): Promise<number> {
   });
   const unhook = exitOnSignals(async () => live.close());
   try {
-    if (args.json) {
-      await runJson(live, process.stdout); // the attached process is not ours to end, whatever ended the run
-      return 0;
-    }
+    // The attached process is not ours to end, whatever ended the run. Its status when perftop saw it (as a zombie
+    // its parent had not reaped yet), else 0: there is nothing else to go by.
+    const known = (exit: ExitInfo | null) => (exit && (exit.code !== undefined || exit.signal !== undefined) ? exitCodeOf(exit) : 0);
+    if (args.json) return known(await runJson(live, process.stdout));
     await runTuiFor(live, theme!, args);
-    return 0;
+    return known(live.appExit());
   } finally {
     unhook();
     live.close();

@@ -24,6 +24,8 @@ export interface SamplerDeps {
   keepExitedMs?: number;
   /** The root's command line as perftop started it: names a root that exited before the first tick. */
   rootArgv?: string[];
+  /** The root's parent when perftop started it (its init): for a root that exited before the first tick. */
+  rootPpid?: number;
   /** Resolves "0x1234 (app)" in shim history to a function name (see src/probe/symbolizer.ts). */
   symbolize?: (pid: number, text: string) => string;
 }
@@ -104,7 +106,7 @@ export class Sampler {
       if (st.info) {
         const hazards = why ? [why] : st.info.exited ? st.info.hazards : [];
         this.ghosts.set(pid, {
-          info: { ...st.info, exited: exit, state: 'X', cpu: 0, threads: [], alloc: finalAlloc(segs.get(pid), st.allocs?.gen) ?? st.lastAlloc, hazards },
+          info: { ...st.info, exited: exit, state: 'X', cpu: 0, threads: [], threadCount: 0, alloc: finalAlloc(segs.get(pid), st.allocs?.gen) ?? st.lastAlloc, hazards },
           since: r.t,
         });
       }
@@ -133,7 +135,8 @@ export class Sampler {
       this.emitHistory(pid, ps, st, events);
       if (!this.ghosts.has(pid) && !this.reportedGone.has(pid)) {
         // Born and gone between two samples: its segment is all that saw it, so both ends of its life come from it.
-        events.push({ t: r.t, pid, kind: 'spawn', ...(comm ? { comm } : {}) });
+        const argv = pid === rootPid ? this.deps.rootArgv : undefined;
+        events.push({ t: r.t, pid, kind: 'spawn', ...(comm ? { comm } : {}), ...(argv ? { argv } : {}) });
         events.push(exitEvent(r.t, pid, comm, exit, this.explainExit(pid, exit, st, ps)));
       }
       this.reportedGone.add(pid);
@@ -203,6 +206,12 @@ export class Sampler {
   private process(raw: RawProcess, r: ProbeResult, ps: PidSegments | undefined, events: SnapshotEvent[], toRemove: Set<string>): ProcessInfo {
     const pid = raw.pid;
     let st = this.states.get(pid);
+    // A zombie's cmdline reads empty: keep the command line it was seen with, or for a root first seen dead, the
+    // one perftop started.
+    if (raw.argv.length === 0 && raw.zombie) {
+      const known = st?.argv.length ? st.argv : pid === this.deps.rootPid() ? this.deps.rootArgv : undefined;
+      if (known) raw = { ...raw, argv: known };
+    }
     if (!st) {
       st = this.newState(raw, r.mono);
       this.states.set(pid, st);
@@ -372,7 +381,7 @@ export class Sampler {
     this.ghosts.set(pid, {
       since: t,
       info: {
-        pid, ppid: 0, comm, argv, state: 'X', leaderExited: false, exited: exit, cpu: 0, rss: 0, threadCount: 0,
+        pid, ppid: this.deps.rootPpid ?? 0, comm, argv, state: 'X', leaderExited: false, exited: exit, cpu: 0, rss: 0, threadCount: 0,
         signals: { caught: [], ignored: [], pending: [] }, threads: [], alloc,
         ...(alloc ? {} : { allocNote: 'not counted: exited before the first sample, without a shim segment' }),
         profiling: PROFILING_OFF, hazards: [], depth: 0,

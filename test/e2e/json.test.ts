@@ -121,6 +121,17 @@ test('exec bookkeeping: a shell trying PATH entries gives one exec, no dispositi
   for (const e of events.filter((x) => x.kind === 'disposition')) assert.notEqual(e.tid, sleep.pid, JSON.stringify(e));
 });
 
+test('-p exits with the attached process\'s status when it saw it (a zombie its parent had not reaped yet)', async (t) => {
+  // Python's Popen reaps only in wait(): the child exits 3 at 0.8 s and stays a zombie until 3 s.
+  const code = "import subprocess, time\np = subprocess.Popen(['/bin/sh', '-c', 'sleep 0.8; exit 3'])\nprint(p.pid, flush=True)\ntime.sleep(3)\np.wait()\n";
+  const parent = spawn('python3', ['-c', code], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => parent.kill('SIGKILL'));
+  const pid = await new Promise<number>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+  const run = await runPerftop(['--json', '-i', '0.2', '-p', String(pid)], { timeoutMs: 15_000 });
+  assert.deepEqual(run.snapshots.at(-1)!.processes.find((p) => p.pid === pid)?.exited, { code: 3 });
+  assert.equal(run.status, 3, run.stderr);
+});
+
 test('-p with a thread id attaches to its process', async (t) => {
   const app = spawn(fixture('leader_exit'), ['1.5'], { stdio: 'ignore' });
   t.after(() => app.kill('SIGKILL'));

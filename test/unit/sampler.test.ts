@@ -239,7 +239,7 @@ test('a root whose segment is read (exit status written) before init reaps it ke
   let exit: { code: number } | undefined;
   const segs = segmentsOf([{ segments: [seg(7001, 0, 2000, { exitStatus: 0, comm: 'alloc_pairs' })] }, { segments: [] }]);
   const s = new Sampler({
-    probe: scripted([empty, empty]), interval: 1, rootPid: () => 7001, segments: segs, rootArgv: ['./alloc_pairs'],
+    probe: scripted([empty, empty]), interval: 1, rootPid: () => 7001, segments: segs, rootArgv: ['./alloc_pairs'], rootPpid: 7000,
     exitOf: (pid) => (pid === 7001 ? exit : undefined),
   });
   const a = s.tick();
@@ -250,7 +250,9 @@ test('a root whose segment is read (exit status written) before init reaps it ke
     const root = proc(snap, 7001);
     assert.equal(root?.alloc?.allocs, 2000, JSON.stringify(root));
     assert.equal(root?.comm, 'alloc_pairs');
+    assert.deepEqual([root?.ppid, root?.argv, root?.threadCount], [7000, ['./alloc_pairs'], 0]);
   }
+  assert.deepEqual(kinds(a, 'spawn').map((e) => e.argv), [['./alloc_pairs']]);
   assert.deepEqual(proc(b, 7001)?.exited, { code: 0 });
   assert.equal([...kinds(a, 'exit'), ...kinds(b, 'exit')].length, 1, 'one exit event');
 });
