@@ -310,6 +310,11 @@ Napi::Value ReadSegment(const Napi::CallbackInfo& info) {
   }
   if (!stable) return Napi::String::New(env, "fold sequence never settled (writer stuck mid-fold?)");
   total.peak = headerPeak;
+  // Nothing folded and one slot: every allocation of the process went through that thread, so its exact peak is
+  // the process's too (the header's is published in PT_PEAK_BATCH steps: 0 for a process that never held 16 KiB).
+  if (threads.size() == 1 && total.allocs == threads[0].c.allocs && total.frees == threads[0].c.frees &&
+      threads[0].c.peak > total.peak)
+    total.peak = threads[0].c.peak;
 
   // Timers under timer_seq.
   pt_timer_state timers;

@@ -46,7 +46,7 @@ interface PidState {
   ticks: number;
   threadTicks: Map<number, number>;
   /** The current image's last counters, per thread too: a thread past its slot's fold keeps its last row. */
-  allocs: { gen: number; total: number; threads: Map<number, AllocCounters> } | null;
+  allocs: { gen: number; total: number; peak: number; threads: Map<number, AllocCounters> } | null;
   lastAlloc: AllocCounters | null;
   exitEmitted: boolean;
   hazards: Set<string>;
@@ -106,7 +106,7 @@ export class Sampler {
       if (st.info) {
         const hazards = why ? [why] : st.info.exited ? st.info.hazards : [];
         this.ghosts.set(pid, {
-          info: { ...st.info, exited: exit, state: 'X', cpu: 0, threads: [], threadCount: 0, alloc: finalAlloc(segs.get(pid), st.allocs?.gen) ?? st.lastAlloc, hazards },
+          info: { ...st.info, exited: exit, state: 'X', cpu: 0, threads: [], threadCount: 0, alloc: finalAlloc(segs.get(pid), st.allocs?.gen, st.allocs?.peak) ?? st.lastAlloc, hazards },
           since: r.t,
         });
       }
@@ -245,7 +245,10 @@ export class Sampler {
     if (seg) {
       const prev = st.allocs && st.allocs.gen === seg.gen ? st.allocs : null;
       alloc = copyCounters(seg.total, perSecond(prev?.total, seg.total.allocs, elapsed));
-      const next = { gen: seg.gen, total: seg.total.allocs, threads: new Map<number, AllocCounters>() };
+      // The segment's process peak is published in steps (exact only for a single-threaded process): it and the
+      // live bytes of every sample are lower bounds, so the peak shown is the highest of them and never goes down.
+      alloc.peakBytes = Math.max(prev?.peak ?? 0, alloc.peakBytes, alloc.liveBytes);
+      const next = { gen: seg.gen, total: seg.total.allocs, peak: alloc.peakBytes, threads: new Map<number, AllocCounters>() };
       for (const th of seg.threads) {
         const c = copyCounters(th.counters, perSecond(prev?.threads.get(th.tid)?.allocs, th.counters.allocs, elapsed));
         threadAlloc.set(th.tid, c);
@@ -453,8 +456,11 @@ export function mergeGhosts(live: ProcessInfo[], ghosts: ProcessInfo[], rootPid:
 /** A gone process's counters from its last read segment: the totals the shim holds after the process's exit
  * (exited threads folded in), which are later than anything a tick saw while it ran. Only the image the sampler
  * was showing (same gen), or any image when none was shown. */
-function finalAlloc(ps: PidSegments | undefined, gen?: number): AllocCounters | null {
+/** The final read of a process's counters; `peak`: the highest peak shown for this image so far. */
+function finalAlloc(ps: PidSegments | undefined, gen?: number, peak = 0): AllocCounters | null {
   // execed: that image was replaced by one that counts nothing; its counters are not the process's last ones.
   if (!ps || ps.current.execed || (gen !== undefined && ps.current.gen !== gen)) return null;
-  return copyCounters(ps.current.total, 0);
+  const c = copyCounters(ps.current.total, 0);
+  c.peakBytes = Math.max(c.peakBytes, c.liveBytes, peak);
+  return c;
 }

@@ -107,6 +107,17 @@ test("a thread's peak live bytes are exact: the highest of its own running total
   await run.finish();
 });
 
+test('a single-threaded process that never held 16 KiB: its process peak is exact (its thread\'s), not 0', async (t) => {
+  const box = sandbox(t);
+  const run = await runFixture(t, box, ['small-peak']);
+  const seg = only(box, run.pid);
+  const c = thread(seg, run.fields.tid);
+  assert.ok(c.peakBytes >= 10 * 1000, `thread peak ${c.peakBytes}`);
+  assert.equal(seg.total.peakBytes, c.peakBytes);
+  assert.ok(seg.total.liveBytes <= seg.total.peakBytes - 4 * 1000, `live ${seg.total.liveBytes}, peak ${seg.total.peakBytes}`);
+  await run.finish();
+});
+
 test('the process peak follows frees made by another thread (producer/consumer), within the publish batch', async (t) => {
   const box = sandbox(t);
   const N = 20_000; // 20 MB passes through a ring of 64 blocks: a peak that ignored the consumer's frees would be ~20 MB

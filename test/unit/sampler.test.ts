@@ -257,6 +257,14 @@ test('a root whose segment is read (exit status written) before init reaps it ke
   assert.equal([...kinds(a, 'exit'), ...kinds(b, 'exit')].length, 1, 'one exit event');
 });
 
+test('the process peak shown never goes down (the segment\'s is published in steps; each sample\'s live is a bound)', () => {
+  const r = TREE();
+  const at = (live: number, peak: number) => seg(5194, 0, 1, { total: { ...zero, allocs: 1, liveBytes: live, peakBytes: peak } });
+  const segs = segmentsOf([{ segments: [at(10096, 10096)] }, { segments: [at(6096, 6096)] }, { segments: [at(20000, 20000)] }]);
+  const s = new Sampler({ probe: scripted([r]), interval: 1, rootPid: () => 5194, segments: segs });
+  assert.deepEqual([0, 1, 2].map(() => proc(s.tick(), 5194)?.alloc?.peakBytes), [10096, 10096, 20000]);
+});
+
 test('disposition events once per record by seq; error events once per file+message', () => {
   const r = TREE();
   const h1 = [rec(1), rec(2, { signal: 27, new: 'handler ProfileHandler::SignalHandler', caller: 'ProfilerInit' })];
