@@ -114,7 +114,7 @@ export function parseKey(raw: string): KeyEvent {
 export enum Command {
   Up = 'up', Down = 'down', PageUp = 'pageUp', PageDown = 'pageDown', Home = 'home', End = 'end',
   Expand = 'expand', Collapse = 'collapse',
-  NextView = 'nextView', ViewProcesses = 'viewProcesses', ViewSignals = 'viewSignals',
+  NextView = 'nextView', PrevView = 'prevView', ViewProcesses = 'viewProcesses', ViewSignals = 'viewSignals',
   ViewAllocations = 'viewAllocations', ViewFiles = 'viewFiles',
   Filter = 'filter', Help = 'help', Sort = 'sort',
   HeapDump = 'heapDump', CpuProfile = 'cpuProfile', PerfRecord = 'perfRecord',
@@ -140,6 +140,7 @@ export const BINDINGS: Record<Command, KeyMatcher[]> = {
   [Command.Expand]: [{ name: 'return' }, { name: 'right' }],
   [Command.Collapse]: [{ name: 'left' }],
   [Command.NextView]: [{ name: 'tab' }],
+  [Command.PrevView]: [{ name: 'backtab' }],
   [Command.ViewProcesses]: [{ name: '1' }],
   [Command.ViewSignals]: [{ name: '2' }],
   [Command.ViewAllocations]: [{ name: '3' }],
@@ -167,7 +168,7 @@ export function matches(command: Command, key: KeyEvent): boolean {
 
 const LABELS: Record<string, string> = {
   up: '↑', down: '↓', left: '←', right: '→', pageup: 'PgUp', pagedown: 'PgDn', home: 'Home', end: 'End',
-  return: 'Enter', escape: 'Esc', tab: 'Tab', backspace: 'Bksp',
+  return: 'Enter', escape: 'Esc', tab: 'Tab', backtab: 'S-Tab', backspace: 'Bksp',
 };
 
 export function keyLabel(m: KeyMatcher): string {
@@ -185,7 +186,7 @@ export const HELP: Array<{ commands: Command[]; what: string }> = [
   { commands: [Command.Up, Command.Down, Command.PageUp, Command.PageDown, Command.Home, Command.End], what: 'move' },
   { commands: [Command.Expand], what: 'expand a process into its threads' },
   { commands: [Command.Collapse], what: 'collapse' },
-  { commands: [Command.NextView, Command.ViewProcesses, Command.ViewSignals, Command.ViewAllocations, Command.ViewFiles],
+  { commands: [Command.NextView, Command.PrevView, Command.ViewProcesses, Command.ViewSignals, Command.ViewAllocations, Command.ViewFiles],
     what: 'views: 1 processes, 2 signals, 3 allocations, 4 files' },
   { commands: [Command.Filter], what: 'filter by name, argv or pid (Esc clears)' },
   { commands: [Command.Sort], what: 'sort allocations: tree, live bytes, rate' },

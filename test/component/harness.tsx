@@ -170,7 +170,7 @@ export function stripAnsi(s: string): string {
 }
 
 export const KEY = {
-  up: '\x1b[A', down: '\x1b[B', right: '\x1b[C', left: '\x1b[D', enter: '\r', esc: '\x1b', tab: '\t',
+  up: '\x1b[A', down: '\x1b[B', right: '\x1b[C', left: '\x1b[D', enter: '\r', esc: '\x1b', tab: '\t', backtab: '\x1b[Z',
   pgdn: '\x1b[6~', pgup: '\x1b[5~', home: '\x1b[H', end: '\x1b[F', f1: '\x1bOP', f9: '\x1b[20~', f10: '\x1b[21~',
   ctrlRightBracket: '\x1d', backspace: '\x7f',
 };

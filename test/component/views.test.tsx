@@ -102,6 +102,8 @@ test('files view: says so when empty, lists dump files with sizes', async (t) =>
   assert.match(r.lines().at(-1)!, /dump 1: p1\.1\.1\.heap \(123456 bytes\)/);
   await r.press(KEY.tab); // Tab cycles back to processes
   assert.match(r.lines()[2], /PID S\s+CPU%/);
+  await r.press(KEY.backtab); // Shift-Tab goes the other way: back to files
+  assert.match(r.frame(), /p1\.1\.1\.heap\s+121K/);
 });
 
 test('signals view wraps long hazard text and pages with PgDn/PgUp without running past the end', async (t) => {

@@ -237,6 +237,7 @@ export function App({ session, theme, exitWithApp, ownsScreen }: AppProps) {
       next.delete(row.proc.pid);
       update({ expanded: next, selectedKey: procKey(row.proc.pid) });
     } else if (matches(Command.NextView, key)) update({ view: VIEWS[(VIEWS.indexOf(s.view) + 1) % VIEWS.length], detailTop: 0 });
+    else if (matches(Command.PrevView, key)) update({ view: VIEWS[(VIEWS.indexOf(s.view) + VIEWS.length - 1) % VIEWS.length], detailTop: 0 });
     else if (matches(Command.ViewProcesses, key)) update({ view: 'processes' });
     else if (matches(Command.ViewSignals, key)) update({ view: 'signals', detailTop: 0 });
     else if (matches(Command.ViewAllocations, key)) update({ view: 'allocations' });
