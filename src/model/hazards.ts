@@ -111,6 +111,26 @@ function carriesArmedProfTimer(r: HistoryRecord): boolean {
   return armed(r.new);
 }
 
+/** FIELD.md §1, prevented: perftop disarmed an ITIMER_PROF about to fire across this process's last exec (the
+ * record just before the exec says so). Without perftop the new image would have died of SIGPROF before it could
+ * install a handler: said on screen, since the app now survives what the user may be trying to reproduce. */
+export function profTimerDisarmedAtExec(i: HazardInput): Hazard | null {
+  const h = i.history ?? [];
+  const at = h.lastIndexOf(lastExec(h)!);
+  if (at <= 0) return null;
+  const before = h[at - 1];
+  if (before.kind !== 'setitimer' || !/perftop: disarmed before exec/.test(before.detail ?? '')) return null;
+  const what = (h[at].detail ?? 'a new image').replace(/ \[.*$/, '');
+  return {
+    id: 'prof-timer-exec-disarmed',
+    severity: 'warn',
+    message: `ITIMER_PROF was armed when it exec'd ${what}: perftop disarmed it, or SIGPROF at its default action would ` +
+      `have killed the new image ("Profiling timer expired") before it installed a handler`,
+    fix: 'Stop the profiler (ProfilerStop, setitimer(ITIMER_PROF, 0)) before exec; profile only the processes that ' +
+      'need it (--profile-cpu=MATCH).',
+  };
+}
+
 /** Symbols of the handlers gperftools installs for its dump/toggle signals (or the caller that installs them). */
 const PROFILER_CALLER = /HeapProfil|CpuProfiler|ProfileHandler|ProfilerStart|ProfilerInit|tcmalloc|perftools|MallocExtension|libprofiler/i;
 
@@ -269,7 +289,7 @@ export function explainDeath(exit: { code?: number; signal?: string }, i: Hazard
   return null;
 }
 
-export const HAZARD_RULES = [profTimerDefault, dumpSignalTaken, eintrExposure, leaderExited] as const;
+export const HAZARD_RULES = [profTimerDefault, profTimerDisarmedAtExec, dumpSignalTaken, eintrExposure, leaderExited] as const;
 
 export function evaluateHazards(i: HazardInput): Hazard[] {
   const out: Hazard[] = [];

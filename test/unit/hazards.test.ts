@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { caughtFromHistory, dumpSignalTaken, eintrExposure, evaluateHazards, explainDeath, leaderExited, profTimerDefault } from '../../src/model/hazards.js';
+import { caughtFromHistory, dumpSignalTaken, eintrExposure, evaluateHazards, explainDeath, leaderExited, profTimerDefault, profTimerDisarmedAtExec } from '../../src/model/hazards.js';
 import type { HazardInput } from '../../src/model/hazards.js';
 import type { HistoryRecord, TimerState } from '../../src/native/types.js';
 import { ProcProbe } from '../../src/probe/procProbe.js';
@@ -68,6 +68,18 @@ test('prof-timer-default: exec record carrying an armed ITIMER_PROF into the new
   assert.equal(profTimerDefault(input({ history: carried, caught: new Set([27]) })), null);
   // Only the last exec counts.
   assert.equal(profTimerDefault(input({ history: [...carried, rec({ kind: 'exec', old: 'disarmed', new: 'disarmed' })] })), null);
+});
+
+test('prof-timer-exec-disarmed: perftop disarmed ITIMER_PROF right before the last exec (seed 000, prevented)', () => {
+  const disarm = rec({ kind: 'setitimer', signal: 27, old: 'armed', new: 'disarmed', detail: 'ITIMER_PROF (perftop: disarmed before exec)' });
+  const exec = rec({ kind: 'exec', old: '', new: '', detail: '/opt/app/server' });
+  const h = profTimerDisarmedAtExec(input({ history: [disarm, exec] }));
+  assert.equal(h?.severity, 'warn');
+  assert.match(h!.message, /exec'd \/opt\/app\/server: perftop disarmed it/);
+  assert.equal(profTimerDisarmedAtExec(input({ history: [exec] })), null, 'no timer was armed');
+  assert.equal(profTimerDisarmedAtExec(input({ history: [disarm, exec, rec({ kind: 'exec', old: '', new: '', detail: '/bin/true' })] })), null, 'only the last exec');
+  assert.equal(profTimerDisarmedAtExec(input({ history: [rec({ kind: 'setitimer', signal: 27, detail: 'ITIMER_PROF' }), exec] })), null, "the app's own setitimer");
+  assert.equal(profTimerDisarmedAtExec(input({ history: null })), null);
 });
 
 test('dump-signal-taken: ignored dump signal', () => {
