@@ -2,7 +2,7 @@
 # Installs the Debian packages perftop's tests use (the real backends, never mocks). Idempotent: does nothing when
 # they are present. perftop itself starts without them; only the keys and tests that need a backend do.
 set -euo pipefail
-pkgs=(google-perftools libgoogle-perftools-dev linux-perf tmux htop make gcc g++)
+pkgs=(google-perftools libgoogle-perftools-dev linux-perf binutils tmux htop make gcc g++)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

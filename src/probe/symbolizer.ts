@@ -4,6 +4,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseElfSymbols, parseUnresolved, symbolAt, type ElfSymbolTable } from './elfSymbols.js';
+import { Demangler } from './demangle.js';
 
 const MAX_ELF_BYTES = 256 * 1024 * 1024;
 
@@ -11,9 +12,16 @@ export class Symbolizer {
   private readonly tables = new Map<string, { key: string; table: ElfSymbolTable | null }>();
   private readonly objects = new Map<number, Map<string, string>>();
 
+  private readonly demangler = new Demangler();
+
   constructor(private readonly procRoot = '/proc') {}
 
+  /** The shim's text with addresses turned into names, and C++ names demangled. */
   resolve(pid: number, text: string): string {
+    return this.demangler.text(this.named(pid, text));
+  }
+
+  private named(pid: number, text: string): string {
     const u = parseUnresolved(text);
     if (!u) return text;
     const path = this.pathFor(pid, u.object);
