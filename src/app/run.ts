@@ -83,7 +83,7 @@ async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv
     throw new UserError('--profile-heap needs libtcmalloc.so.4 (apt-get install libgoogle-perftools4)', 1);
   if (profiling) {
     try {
-      out.ensure();
+      out.ensure(true); // the shim writes there on its own
     } catch (err) {
       throw new UserError((err as Error).message, 1);
     }

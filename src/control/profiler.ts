@@ -223,7 +223,10 @@ export class ProfilingControl {
     if (this.busy.has(pid)) return { ok: false, message: `${pid}: the previous profiling action is still running` };
     this.busy.add(pid);
     try {
-      return await fn();
+      const r = await fn();
+      // "Created when first used": a request that wrote nothing leaves no empty directory behind.
+      if (!r.ok) this.opts.out.releaseIfEmpty();
+      return r;
     } finally {
       this.busy.delete(pid);
     }

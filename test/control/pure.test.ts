@@ -62,6 +62,23 @@ test('--out is created 0700 on first use only', (t) => {
   assert.throws(() => new OutDir('/proc/perftop-out/x').ensure(), /^Error: cannot create \/proc\/perftop-out\/x: ENOENT/);
   writeFileSync(join(base, 'file'), '');
   assert.throws(() => new OutDir(join(base, 'file')).ensure(), /is not a directory/);
+  // A request that wrote nothing takes back the directory it made; not one with files, a user's, or a kept one.
+  const tried = new OutDir('tried', new Date(), base);
+  tried.ensure();
+  tried.releaseIfEmpty();
+  assert.equal(existsSync(tried.path), false);
+  tried.ensure();
+  writeFileSync(join(tried.path, 'a.heap'), 'x');
+  tried.releaseIfEmpty();
+  assert.equal(existsSync(join(tried.path, 'a.heap')), true);
+  const users = new OutDir('deep', new Date(), base);
+  users.ensure();
+  users.releaseIfEmpty();
+  assert.equal(existsSync(users.path), true, 'it existed before');
+  const kept = new OutDir('kept', new Date(), base);
+  kept.ensure(true);
+  kept.releaseIfEmpty();
+  assert.equal(existsSync(kept.path), true, '--profile-* writes there on its own');
 });
 
 const PPROF = `Using local file ./busy.
