@@ -34,6 +34,8 @@ type RunArgs = Extract<ParsedArgs, { kind: 'run' }>;
 type AttachArgs = Extract<ParsedArgs, { kind: 'attach' }>;
 
 export async function runApp(args: RunArgs | AttachArgs, appEnv: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // --json draws nothing, but a --theme it was given must still exist (a typo is not silently accepted).
+  if (args.json && args.theme !== null) await loadThemeOrFail(args.theme);
   const theme = args.json ? null : await loadThemeOrFail(args.theme);
   if (!args.json && !(process.stdout.isTTY && process.stdin.isTTY)) {
     throw new UserError('the screen needs a terminal on stdin and stdout (use --json for a headless run)');

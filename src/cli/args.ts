@@ -146,7 +146,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
 
   if (values.interval !== undefined) {
     const text = String(values.interval).trim();
-    const n = text === '' ? NaN : Number(text);
+    const n = /^(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : NaN; // plain decimal seconds: no 0x1, 1e0, Infinity
     if (!Number.isFinite(n) || n < MIN_INTERVAL || n > MAX_INTERVAL)
       return usage(`--interval must be seconds from ${MIN_INTERVAL} to ${MAX_INTERVAL}, got '${values.interval}'`);
     opts.interval = n;

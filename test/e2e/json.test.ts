@@ -91,7 +91,10 @@ test('bad input: one line and a non-zero status, never a stack trace', async () 
   const attach = await runPerftop(['--json', '-p', '999999999']);
   assert.notEqual(attach.status, 0);
   assert.equal(attach.stderr.trim().split('\n').length, 1, attach.stderr);
-  assert.doesNotMatch(usage.stderr + missing.stderr + attach.stderr, /\n\s+at /);
+  const theme = await runPerftop(['--json', '--theme', 'no-such-theme', '--', 'true']);
+  assert.equal(theme.status, 2);
+  assert.match(theme.stderr, /^perftop: theme no-such-theme: no such theme.*\n$/);
+  assert.doesNotMatch(usage.stderr + missing.stderr + attach.stderr + theme.stderr, /\n\s+at /);
 });
 
 test('stdout closed by its reader (| head): the tree is ended, no stack trace, the app status', async () => {

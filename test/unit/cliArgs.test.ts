@@ -49,6 +49,8 @@ test('interval: -i, -iN, --interval N, --interval=N and its bounds', () => {
   usageError(['-i', '61', 'x'], /--interval/);
   usageError(['-i', 'fast', 'x'], /got 'fast'/);
   usageError(['--interval=', 'x'], /--interval/);
+  for (const odd of ['0x1', '1e0', 'Infinity']) usageError(['-i', odd, 'x'], new RegExp(`got '${odd}'`));
+  assert.equal(run(['-i', '.5', 'x']).interval, 0.5);
 });
 
 test('an option that needs a value at the end of argv', () => {
