@@ -15,6 +15,7 @@ import type { ProfileActionResult } from '../model/session.js';
 
 /** Pause the PTY when the emulator has this much unparsed output queued; resume below a quarter of it. */
 const SCREEN_HIGH_WATER = 256 * 1024;
+const SIGKILL = 9;
 
 export interface LiveSessionOptions {
   title: string;
@@ -50,6 +51,8 @@ export class LiveSession implements Session {
   private readonly term: WritableAppScreen | null;
   private readonly listeners = new Set<(s: Snapshot) => void>();
   private readonly extraEvents: SnapshotEvent[] = [];
+  /** pid -> when perftop SIGKILLed it (for a minute: a pid is reused in time). */
+  private readonly killed = new Map<number, number>();
   private latest: Snapshot | null = null;
   private timer: NodeJS.Timeout | null = null;
   private attachedExit: ExitInfo | null = null;
@@ -96,6 +99,7 @@ export class LiveSession implements Session {
       symbolize: (pid, text) => symbols.resolve(pid, text),
       rootArgv: opts.rootArgv,
       rootPpid: opts.tree?.initPid,
+      killedBy: (pid) => (Date.now() - (this.killed.get(pid) ?? -Infinity) < 60_000 ? { signal: 'SIGKILL' } : undefined),
     });
 
     this.term = opts.tree && opts.tree.mode === 'pty' ? this.attachScreen(opts.tree, opts.screenSize) : null;
@@ -230,6 +234,9 @@ export class LiveSession implements Session {
     // The pid as perftop saw it: pidfd_send_signal refuses it if the pid now names another process.
     const startTicks = this.latest?.processes.find((p) => p.pid === target.pid && !p.exited)?.startTicks;
     const res = sendSignal({ ...target, startTicks }, signal);
+    // SIGKILL cannot be caught, blocked or ignored: a process that perftop SIGKILLed and that then vanishes with no
+    // status from anyone (its own parent reaped it at once) died of it.
+    if (res.ok && signal === SIGKILL) this.killed.set(target.pid, Date.now());
     this.extraEvents.push({
       t: Date.now(),
       pid: target.pid,

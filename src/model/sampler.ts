@@ -26,6 +26,8 @@ export interface SamplerDeps {
   rootArgv?: string[];
   /** The root's parent when perftop started it (its init): for a root that exited before the first tick. */
   rootPpid?: number;
+  /** A death perftop knows it caused (it sent SIGKILL): when nothing else reports the status. */
+  killedBy?: (pid: number) => ExitInfo | undefined;
   /** Resolves "0x1234 (app)" in shim history to a function name (see src/probe/symbolizer.ts). */
   symbolize?: (pid: number, text: string) => string;
 }
@@ -100,7 +102,7 @@ export class Sampler {
       const st = this.states.get(pid);
       if (!st) continue;
       this.emitHistory(pid, segs.get(pid), st, events);
-      const exit = this.deps.exitOf?.(pid) ?? st.info?.exited ?? segmentExit(segs.get(pid)) ?? {};
+      const exit = this.deps.exitOf?.(pid) ?? st.info?.exited ?? segmentExit(segs.get(pid)) ?? this.deps.killedBy?.(pid) ?? {};
       const why = st.exitEmitted ? null : this.explainExit(pid, exit, st, segs.get(pid));
       if (!st.exitEmitted) events.push(exitEvent(r.t, pid, st.comm, exit, why));
       if (st.info) {
@@ -289,7 +291,7 @@ export class Sampler {
     let exited: ExitInfo | null = null;
     if (raw.zombie) {
       // init reports what it reaped; a process its own parent reaps is seen here as a zombie, with its status.
-      exited = this.deps.exitOf?.(pid) ?? (raw.exitStatus !== null ? exitFromWaitStatus(raw.exitStatus) : segmentExit(ps) ?? {});
+      exited = this.deps.exitOf?.(pid) ?? (raw.exitStatus !== null ? exitFromWaitStatus(raw.exitStatus) : segmentExit(ps) ?? this.deps.killedBy?.(pid) ?? {});
       if (!st.exitEmitted) {
         st.exitEmitted = true;
         st.death = this.explainExit(pid, exited, st, ps);

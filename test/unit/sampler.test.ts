@@ -265,6 +265,18 @@ test('the process peak shown never goes down (the segment\'s is published in ste
   assert.deepEqual([0, 1, 2].map(() => proc(s.tick(), 5194)?.alloc?.peakBytes), [10096, 10096, 20000]);
 });
 
+test('a process perftop SIGKILLed, gone with no status from anyone: its exit says SIGKILL; others stay {}', () => {
+  const r1 = TREE();
+  const r2 = clone(r1);
+  r2.processes = r2.processes.filter((p) => p.pid !== 5199 && p.pid !== 5197);
+  r2.vanished = [5199, 5197];
+  const s = new Sampler({ probe: scripted([r1, r2]), interval: 1, rootPid: () => 5194, killedBy: (pid) => (pid === 5199 ? { signal: 'SIGKILL' } : undefined) });
+  s.tick();
+  const exits = new Map(kinds(s.tick(), 'exit').map((e) => [e.pid, e.exit]));
+  assert.deepEqual(exits.get(5199), { signal: 'SIGKILL' });
+  assert.deepEqual(exits.get(5197), {});
+});
+
 test('disposition events once per record by seq; error events once per file+message', () => {
   const r = TREE();
   const h1 = [rec(1), rec(2, { signal: 27, new: 'handler ProfileHandler::SignalHandler', caller: 'ProfilerInit' })];
