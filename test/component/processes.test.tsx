@@ -12,6 +12,7 @@ function family() {
       hazards: [{ id: 'exec-with-prof-timer', severity: 'fatal', message: 'ITIMER_PROF armed across exec' }] }),
     proc({ pid: 110, ppid: 100, comm: 'child', depth: 1, leaderExited: true }),
     proc({ pid: 111, ppid: 110, comm: 'grandchild', depth: 2 }),
+    proc({ pid: 119, ppid: 100, comm: 'unreaped', depth: 1, state: 'Z', exited: { code: 0 } }),
     proc({ pid: 120, ppid: 100, comm: 'gone', depth: 1, exited: { code: 3 } }),
   ];
 }
@@ -30,6 +31,7 @@ test('process tree: glyphs, hazards, exited and leader-exited rows; Enter/→ ex
   assert.match(text, /110 S .*├─child \[leader exited\]/);
   assert.match(text, /111 S .*│ └─grandchild/);
   assert.match(text, /120 X\s+└─gone \(exited 3\)/);
+  assert.match(text, /119 Z\s+├─unreaped \(exited 0\)/, 'a zombie not reaped yet shows Z, as ps does');
   assert.doesNotMatch(text, /do_sys_poll/);
 
   await r.press(KEY.enter);

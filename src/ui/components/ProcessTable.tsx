@@ -42,7 +42,8 @@ export function procSegs(row: Row, width: number): Seg[] {
   const segs: Seg[] = [
     marker(p),
     { text: cell(String(p.pid), 7, 'right'), role: base },
-    { text: ` ${cell(exited ? 'X' : p.state, 1)} ${cell(exited ? '' : pct(p.cpu), 5, 'right')} ${cell(exited ? '' : humanBytes(p.rss), 6, 'right')} ${cell(exited ? '' : String(p.threadCount), 4, 'right')} `, role: base },
+    // A zombie nobody has reaped yet is still there, as ps shows it (Z); X once it is gone.
+    { text: ` ${cell(exited && p.state !== 'Z' ? 'X' : p.state, 1)} ${cell(exited ? '' : pct(p.cpu), 5, 'right')} ${cell(exited ? '' : humanBytes(p.rss), 6, 'right')} ${cell(exited ? '' : String(p.threadCount), 4, 'right')} `, role: base },
     { text: row.prefix, role: 'border' },
     { text: p.comm, role: exited ? 'dim' : 'text' },
   ];
