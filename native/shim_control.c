@@ -41,6 +41,7 @@
 #include <fnmatch.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -163,6 +164,34 @@ static int pt_next_name(char *out, size_t cap, const char *dir, const char *suff
     if (access(out, F_OK) != 0 && errno == ENOENT) return 1;
   }
   return 0;
+}
+
+/* <prefix>.<NNNN>.heap for n, 4 digits as gperftools numbers its dumps. */
+static int pt_dump_name(char *out, size_t cap, const char *prefix, unsigned n) {
+  struct pt_buf b = {out, cap, 0};
+  pt_puts(&b, prefix);
+  pt_puts(&b, n < 1000 ? (n < 100 ? (n < 10 ? ".000" : ".00") : ".0") : ".");
+  pt_putu(&b, n);
+  pt_puts(&b, ".heap");
+  return b.len + 1 < cap;
+}
+
+/* The heap profiler's prefix was fixed when it started (a fork child's, in the fork handler, before the child
+ * named itself): the dump just written is given the process's name as it is now, so one pid's files carry one
+ * name (<comm>.<pid>.<NNNN>.heap, like its CPU profiles). `prefix` becomes the name the dump now has. Dumps that
+ * gperftools writes on its own (every HEAP_PROFILE_ALLOCATION_INTERVAL, at stop) keep the starting name. */
+static void pt_name_dump(char *prefix, size_t cap) {
+  char now[PT_CTL_PATH], dir[PT_CTL_PATH], from[PT_CTL_PATH], to[PT_CTL_PATH];
+  pt_copy(dir, sizeof dir, prefix);
+  char *slash = strrchr(dir, '/');
+  if (!slash) return;
+  *slash = 0;
+  if (!pt_prefix(now, sizeof now, dir) || strcmp(now, prefix) == 0) return;
+  unsigned last = 0;
+  for (unsigned n = 1; n <= 9999 && pt_dump_name(from, sizeof from, prefix, n) && access(from, F_OK) == 0; n++) last = n;
+  if (!last || !pt_dump_name(from, sizeof from, prefix, last) || !pt_dump_name(to, sizeof to, now, last)) return;
+  if (access(to, F_OK) == 0 || rename(from, to) != 0) return;
+  pt_copy(prefix, cap, now);
 }
 
 static int pt_glob_match(const char *glob, const char *name) {
@@ -376,6 +405,7 @@ static void pt_run(uint32_t seq) {
         pt_copy(file, sizeof file, pt_ctl->heap_on ? pt_ctl->heap_prefix : "");
       }
       pt_heap.dump("perftop");
+      if (file[0]) pt_name_dump(file, sizeof file);
       pt_ack(seq, PT_ACK_OK, note, file);
       return;
     }

@@ -91,6 +91,22 @@ test('d without libtcmalloc says why and what to do; with it, HeapProfilerDump w
   ctl.close();
 });
 
+test('d in a fork child that named itself after the fork: the dump carries its name now, like its CPU profiles', async (t) => {
+  // The child's heap profile was restarted in the fork handler, under the name it had then (the parent's).
+  const b = box(t);
+  const app = await start(t, b, 'heapfork', ['8', 'heapkid'], { preload: [TCMALLOC], env: { PERFTOP_PROFILE_HEAP: 'heapfork' } });
+  const child = Number(/child (\d+)/.exec(app.output())![1]);
+  const ctl = control(b);
+  await until('control file', () => readdirSync(b.shm).some((n) => n.includes(`-${child}-`) && n.endsWith('.ctl')));
+  const dump = await ctl.heapDump(child, 'heapkid');
+  assert.ok(dump.ok, dump.message);
+  assert.equal(basename(dump.file!), `heapkid.${child}.0001.heap`);
+  assert.ok(!readdirSync(b.out).includes(`heapfork.${child}.0001.heap`), readdirSync(b.out).join(' '));
+  const report = await ctl.report(dump.file!);
+  assert.match(report.join('\n'), /child_alloc/);
+  ctl.close();
+});
+
 test('P records with perf (no signal to the app): perf.data that perf report reads, burn_cpu on top', async (t) => {
   const why = perfUsable();
   if (why) return t.skip(`perf record cannot run here: ${why}`);
