@@ -38,6 +38,22 @@ test('help overlay (? and F1) lists every key of the bindings table; any key clo
   assert.match(r.frame(), /any key closes/);
 });
 
+test('a small terminal: the top bar still says ? help and q quit; the help scrolls with ↓/PgDn to its last key', async (t) => {
+  const s = new TestSession({ first: snapshot(1, app()) });
+  const r = renderApp(s, { cols: 60, rows: 15 });
+  t.after(() => r.cleanup());
+  await tick();
+  assert.match(r.lines()[1], /\? help q quit\s*$/);
+  await r.press('?');
+  assert.match(r.frame(), /↑↓ more/);
+  assert.doesNotMatch(r.frame(), /quit \(ends the app/);
+  for (let i = 0; i < 3; i++) await r.press(KEY.pgdn);
+  assert.match(r.frame(), /quit \(ends the app/, 'the last entry reached');
+  assert.equal(s.quits, 0);
+  await r.press('x');
+  assert.doesNotMatch(r.frame(), /↑↓ more/);
+});
+
 test('signal menu: dispositions first, typing filters, Enter on a caught signal sends to the process', async (t) => {
   const s = new TestSession({ first: snapshot(1, app(), events) });
   const r = renderApp(s);

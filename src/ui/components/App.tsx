@@ -20,7 +20,7 @@ import { AllocTable, type AllocSort } from './AllocTable.js';
 import { AppPane } from './AppPane.js';
 import { FilesView } from './FilesView.js';
 import { Header, VIEWS, type View } from './Header.js';
-import { HelpOverlay } from './HelpOverlay.js';
+import { HelpOverlay, helpRows } from './HelpOverlay.js';
 import { ProcessTable } from './ProcessTable.js';
 import { SignalMenu, type MenuState } from './SignalMenu.js';
 import { SignalsView, signalViewLines } from './SignalsView.js';
@@ -46,6 +46,8 @@ interface UiState {
   filter: string;
   filterEditing: boolean;
   help: boolean;
+  /** First help entry shown (the help scrolls when taller than the screen). */
+  helpTop: number;
   menu: (MenuState & { proc: ProcessInfo }) | null;
   inputMode: boolean;
   status: (Status & { t: number }) | null;
@@ -110,7 +112,7 @@ export function App({ session, theme, exitWithApp, ownsScreen }: AppProps) {
   const [, setTick] = useState(0);
   const rowsOf = useRef(rowsCache()).current;
   const ui = useRef<UiState>({
-    view: 'processes', expanded: new Set(), filter: '', filterEditing: false, help: false, menu: null,
+    view: 'processes', expanded: new Set(), filter: '', filterEditing: false, help: false, helpTop: 0, menu: null,
     inputMode: false, status: null, sort: 'tree', selectedKey: null, detailTop: 0, fileIndex: null,
   });
   // Report lines per profile file (null while google-pprof / perf report runs).
@@ -263,7 +265,14 @@ export function App({ session, theme, exitWithApp, ownsScreen }: AppProps) {
   useKeypress((key) => {
     if (quitting.current) return;
     const s = ui.current;
-    if (s.help) update({ help: false });
+    if (s.help) {
+      // A help taller than the screen scrolls with the moving keys; any other key closes it.
+      const room = Math.max(1, layoutRef.current.main + layoutRef.current.pane - 2);
+      const max = Math.max(0, helpRows() - room);
+      const step = matches(Command.Up, key) ? -1 : matches(Command.Down, key) ? 1 : matches(Command.PageUp, key) ? -room : matches(Command.PageDown, key) ? room : 0;
+      if (step && max > 0) update({ helpTop: Math.max(0, Math.min(max, s.helpTop + step)) });
+      else update({ help: false, helpTop: 0 });
+    }
     else if (s.menu) onMenuKey(key);
     else if (s.filterEditing) onFilterKey(key);
     else if (s.inputMode) {
@@ -290,7 +299,7 @@ export function App({ session, theme, exitWithApp, ownsScreen }: AppProps) {
   const status = s.status && (!lastEvent || lastEvent.t <= s.status.t || Date.now() - s.status.t < STATUS_MS) ? s.status : null;
 
   let main;
-  if (s.help) main = <HelpOverlay width={cols} height={layout.main + layout.pane} />;
+  if (s.help) main = <HelpOverlay width={cols} height={layout.main + layout.pane} top={s.helpTop} />;
   else if (s.menu) main = <SignalMenu state={s.menu} items={itemsFor(s.menu, store)} width={cols} height={layout.main + layout.pane} />;
   else if (s.view === 'processes') main = <ProcessTable rows={rows} selected={index} top={top} height={layout.main} width={cols} filter={s.filter} />;
   else if (s.view === 'allocations') {

@@ -61,23 +61,27 @@ export const Header = memo(function Header(p: HeaderProps) {
        // Attached, there is no terminal of the app's to type into.
        ...(p.attached ? [] : ([{ text: 'i', role: 'key' }, { text: ' type ', role: 'dim' }] as Seg[])),
        { text: 'q', role: 'key' }, { text: ' quit', role: 'dim' }];
-  const hintLen = hints.reduce((n, s) => n + s.text.length, 0);
-  // Full view names when they fit beside the key hints, short ones (80 columns) otherwise: the hints stay.
+  // Narrow terminals keep at least "? help q quit": how to get out is never off screen.
+  const fewHints: Seg[] = p.inputMode ? hints : [{ text: '?', role: 'key' }, { text: ' help ', role: 'dim' }, { text: 'q', role: 'key' }, { text: ' quit', role: 'dim' }];
   const tabsFor = (names: Record<View, string>): Seg[] => {
     const tabs: Seg[] = [];
     VIEWS.forEach((v, i) => {
-      tabs.push({ text: ` ${i + 1} ${names[v]} `, role: v === p.view ? 'tabActive' : 'tab' });
+      tabs.push({ text: names[v] ? ` ${i + 1} ${names[v]} ` : ` ${i + 1} `, role: v === p.view ? 'tabActive' : 'tab' });
       tabs.push({ text: ' ', role: 'text' });
     });
     if (p.filter) tabs.push({ text: `/${p.filter} `, role: 'accent' });
     if (p.sort) tabs.push({ text: `sort:${p.sort} `, role: 'accent' });
     return tabs;
   };
+  const len = (segs: Seg[]) => segs.reduce((n, s) => n + s.text.length, 0);
   const full = tabsFor({ processes: 'processes', signals: 'signals', allocations: 'allocations', files: 'files' });
-  const fullLen = full.reduce((n, s) => n + s.text.length, 0);
-  const tabs = fullLen + hintLen < p.width ? full : tabsFor({ processes: 'procs', signals: 'signals', allocations: 'allocs', files: 'files' });
-  const used = tabs.reduce((n, s) => n + s.text.length, 0);
-  const second = used + hintLen < p.width ? [...tabs, { text: ' '.repeat(p.width - used - hintLen), role: 'text' as const }, ...hints] : tabs;
+  const short = tabsFor({ processes: 'procs', signals: 'signals', allocations: 'allocs', files: 'files' });
+  const digits = tabsFor({ processes: '', signals: '', allocations: '', files: '' });
+  // The widest view names and hints that fit side by side.
+  const choice = ([[full, hints], [short, hints], [short, fewHints], [digits, fewHints]] as const).find(([t, h]) => len(t) + len(h) < p.width);
+  const second: Seg[] = choice
+    ? [...choice[0], { text: ' '.repeat(p.width - len(choice[0]) - len(choice[1])), role: 'text' as const }, ...choice[1]]
+    : digits;
   return (
     <Box flexDirection="column" width={p.width} height={p.lines}>
       <Line segs={first} width={p.width} />
