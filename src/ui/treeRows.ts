@@ -81,15 +81,19 @@ export function buildRows(snapshot: Snapshot | null, expanded: ReadonlySet<numbe
   return rows;
 }
 
-/** Rows ordered by a numeric key (descending), threads kept under their expanded process. */
-export function sortRows(rows: readonly Row[], key: (p: ProcessInfo) => number): Row[] {
-  const groups: Row[][] = [];
+/** Rows ordered by a numeric key (descending), threads kept under their expanded process and ordered the same way
+ * among themselves. */
+export function sortRows(rows: readonly Row[], key: (x: ProcessInfo | ThreadInfo) => number): Row[] {
+  const groups: Array<{ proc: Row; threads: Array<Extract<Row, { kind: 'thread' }>> }> = [];
   for (const r of rows) {
-    if (r.kind === 'proc') groups.push([{ ...r, prefix: '' }]);
-    else groups[groups.length - 1]?.push({ ...r, prefix: r.prefix.replace(/^[│ ├└─]*(?=[├└]╴$)/, '') });
+    if (r.kind === 'proc') groups.push({ proc: { ...r, prefix: '' }, threads: [] });
+    else groups[groups.length - 1]?.threads.push(r);
   }
-  groups.sort((a, b) => key(b[0].proc) - key(a[0].proc) || a[0].proc.pid - b[0].proc.pid);
-  return groups.flat();
+  groups.sort((a, b) => key(b.proc.proc) - key(a.proc.proc) || a.proc.proc.pid - b.proc.proc.pid);
+  return groups.flatMap(({ proc, threads }) => {
+    const sorted = [...threads].sort((a, b) => key(b.thread) - key(a.thread) || a.thread.tid - b.thread.tid);
+    return [proc, ...sorted.map((t, j) => ({ ...t, prefix: j === sorted.length - 1 ? '└╴' : '├╴' }))];
+  });
 }
 
 /** First visible row so that `selected` stays in a window of `height` rows, moving as little as possible. */

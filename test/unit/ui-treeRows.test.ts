@@ -40,10 +40,13 @@ test('filter keeps matches and their ancestors', () => {
   assert.equal(buildRows(snap, new Set(), 'zzz').length, 0);
 });
 
-test('sorting keeps threads with their process', () => {
+test('sorting keeps threads with their process, and orders them by the same key', () => {
   const live = new Map([[1, 5], [2, 50], [7, 20]]);
-  const rows = sortRows(buildRows(snap, new Set([2]), ''), (q) => live.get(q.pid) ?? -1);
-  assert.deepEqual(rows.slice(0, 5).map((r) => r.key), ['p2', 't2.2', 't2.1002', 'p7', 'p1']);
+  const byTid = new Map([[2, 1], [1002, 9]]);
+  const key = (x: { pid?: number; tid?: number }) => ('tid' in x && x.tid !== undefined ? byTid.get(x.tid) ?? -1 : live.get(x.pid!) ?? -1);
+  const rows = sortRows(buildRows(snap, new Set([2]), ''), key);
+  assert.deepEqual(rows.slice(0, 5).map((r) => r.key), ['p2', 't2.1002', 't2.2', 'p7', 'p1']);
+  assert.deepEqual(rows.slice(1, 3).map((r) => r.prefix), ['├╴', '└╴']);
 });
 
 test('scrollTop moves the window just enough to keep the selection visible', () => {

@@ -64,7 +64,7 @@ const STATUS_MS = 5000;
 function rowsFor(snap: Snapshot | null, ui: UiState): Row[] {
   const rows = buildRows(snap, ui.expanded, ui.filter);
   if (ui.view !== 'allocations' || ui.sort === 'tree') return rows;
-  return sortRows(rows, ui.sort === 'live' ? (p) => p.alloc?.liveBytes ?? -1 : (p) => p.alloc?.allocsPerSec ?? -1);
+  return sortRows(rows, ui.sort === 'live' ? (x) => x.alloc?.liveBytes ?? -1 : (x) => x.alloc?.allocsPerSec ?? -1);
 }
 
 /** rowsFor, computed once per change of its inputs (snapshot and `expanded` are replaced, never mutated): a key
