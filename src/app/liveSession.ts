@@ -1,9 +1,10 @@
 // A running perftop session: the supervisor's tree (or an attached pid), the sampler ticking once per interval,
 // and the app's screen fed from the PTY. This is the one object the TUI and --json both read.
+import { readFileSync } from 'node:fs';
 import { ProcProbe } from '../probe/procProbe.js';
 import { Symbolizer } from '../probe/symbolizer.js';
 import { exeKind } from '../probe/exeKind.js';
-import { Sampler } from '../model/sampler.js';
+import { INIT_COMM, Sampler } from '../model/sampler.js';
 import type { AppScreen, SendResult, Session } from '../model/session.js';
 import type { ExitInfo, Profiling, Snapshot, SnapshotEvent } from '../model/snapshot.js';
 import { signalName } from '../probe/signals.js';
@@ -167,8 +168,9 @@ export class LiveSession implements Session {
 
   start(): void {
     if (this.timer) return;
-    // The first snapshot waits for init to name the app's pid, so `root` is right from the first line on.
-    if (this.tree && this.tree.appPid() === null && this.tree.appExit() === null) {
+    // The first snapshot waits for init to name the app's pid, so `root` is right from the first line on, and for
+    // the exec of the app (a moment), so that the first line lists it rather than nothing.
+    if (this.tree && this.tree.appExit() === null && (this.tree.appPid() === null || this.beforeExec(this.tree.appPid()!))) {
       this.timer = setTimeout(() => {
         this.timer = null;
         this.start();
@@ -177,6 +179,19 @@ export class LiveSession implements Session {
     }
     this.tick();
     this.timer = setInterval(() => this.tick(), this.interval * 1000);
+  }
+
+  private execDeadline = 0;
+
+  /** The app's pid is still init's fork, before its exec (for at most half a second: then sample anyway). */
+  private beforeExec(pid: number): boolean {
+    if (this.execDeadline === 0) this.execDeadline = Date.now() + 500;
+    if (Date.now() > this.execDeadline) return false;
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === INIT_COMM;
+    } catch {
+      return false; // gone already: the first sample says so
+    }
   }
 
   stop(): void {

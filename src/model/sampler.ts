@@ -36,7 +36,8 @@ export interface SamplerDeps {
 const HISTORY_CAP = 256;
 
 /** comm of native/out/perftop-init (15 bytes at most). */
-const INIT_COMM = 'perftop-init';
+/** comm of perftop's init, and of the app's pid between init's fork and its exec of the app. */
+export const INIT_COMM = 'perftop-init';
 
 interface PidState {
   comm: string;

@@ -189,6 +189,15 @@ test('processes born and gone between two samples still get a named spawn and ex
   assert.ok(exited.filter((e) => e.comm === 'true').length >= 8, JSON.stringify(exited));
 });
 
+test('the first snapshot lists the app itself, not nothing (it waits for the exec of the app, briefly)', async () => {
+  for (let i = 0; i < 4; i++) {
+    const run = await runPerftop(['--json', '-i', '0.2', '--', '/bin/sleep', '0.3']);
+    assert.equal(run.status, 0, run.stderr);
+    const first = run.snapshots[0];
+    assert.deepEqual(first.processes.map((p) => [p.pid, p.comm]), [[first.root, 'sleep']]);
+  }
+});
+
 test('a signal death comes back as 128+N', async () => {
   const run = await runPerftop(['--json', '--', '/bin/sh', '-c', 'kill -USR1 $$']);
   assert.equal(run.status, 138);
