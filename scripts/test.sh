@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 for d in native examples test/fixtures test/native; do
   [ -f "$d/Makefile" ] && make -s -C "$d"
 done
-npx tsc -p tsconfig.json         # e2e runs bin/perftop, which loads dist/
+npx tsc -p tsconfig.json         # e2e runs bin/perftop, which loads dist/ (its bundle, made next)
+node scripts/bundle.mjs
 npx tsc -p tsconfig.check.json   # the tests and benches type-check too (tsx alone does not check types)
 mapfile -t files < <(find test -name '*.test.ts' -o -name '*.test.tsx' | sort)
 [ ${#files[@]} -gt 0 ] || { echo "no test files found" >&2; exit 1; }

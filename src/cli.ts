@@ -3,11 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, usageText } from './cli/args.js';
 import { runApp, UserError } from './app/run.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+import { version } from './app/version.js';
 
 /**
  * gperftools preloaded into perftop itself, with its switch set (`CPUPROFILE=… LD_PRELOAD=libprofiler.so perftop …`):
