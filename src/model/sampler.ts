@@ -136,15 +136,16 @@ export class Sampler {
       const comm = ps.current.comm || undefined;
       const st = this.newState({ comm: comm ?? '', argv: [], execs: 0, starttime: 0 }, r.mono);
       this.emitHistory(pid, ps, st, events);
+      const why = this.explainExit(pid, exit, st, ps);
       if (!this.ghosts.has(pid) && !this.reportedGone.has(pid)) {
         // Born and gone between two samples: its segment is all that saw it, so both ends of its life come from it.
         const argv = pid === rootPid ? this.deps.rootArgv : undefined;
         events.push({ t: r.t, pid, kind: 'spawn', ...(comm ? { comm } : {}), ...(argv ? { argv } : {}) });
-        events.push(exitEvent(r.t, pid, comm, exit, this.explainExit(pid, exit, st, ps)));
+        events.push(exitEvent(r.t, pid, comm, exit, why));
       }
       this.reportedGone.add(pid);
       // The root stays in every snapshot: its row is made now, while its final counters are still at hand.
-      if (pid === rootPid) this.rootGhost(pid, exit, finalAlloc(ps), r.t, comm);
+      if (pid === rootPid) this.rootGhost(pid, exit, finalAlloc(ps), r.t, comm, why);
       this.dropSegments(ps, toRemove);
     }
 
@@ -373,16 +374,18 @@ export class Sampler {
     const exit = this.deps.exitOf?.(pid);
     if (!exit) return;
     const comm = this.rootComm();
-    if (!this.reportedGone.has(pid)) events.push(exitEvent(t, pid, comm, exit, null));
+    const ps = this.lastSegs.get(pid);
+    const why = ps ? this.explainExit(pid, exit, this.newState({ comm, argv: [], execs: 0, starttime: 0 }, 0), ps) : null;
+    if (!this.reportedGone.has(pid)) events.push(exitEvent(t, pid, comm, exit, why));
     this.reportedGone.add(pid);
-    this.rootGhost(pid, exit, finalAlloc(this.lastSegs.get(pid)), t);
+    this.rootGhost(pid, exit, finalAlloc(ps), t, comm, why);
   }
 
   private rootComm(): string {
     return ((this.deps.rootArgv ?? [])[0] ?? '').split('/').pop()!.slice(0, 15);
   }
 
-  private rootGhost(pid: number, exit: ExitInfo, alloc: AllocCounters | null, t: number, comm = this.rootComm()): void {
+  private rootGhost(pid: number, exit: ExitInfo, alloc: AllocCounters | null, t: number, comm = this.rootComm(), why: Hazard | null = null): void {
     const argv = this.deps.rootArgv ?? [];
     this.ghosts.set(pid, {
       since: t,
@@ -390,7 +393,7 @@ export class Sampler {
         pid, ppid: this.deps.rootPpid ?? 0, comm, argv, state: 'X', leaderExited: false, exited: exit, cpu: 0, rss: 0, threadCount: 0,
         signals: { caught: [], ignored: [], pending: [] }, threads: [], alloc,
         ...(alloc ? {} : { allocNote: 'not counted: exited before the first sample, without a shim segment' }),
-        profiling: PROFILING_OFF, hazards: [], depth: 0,
+        profiling: PROFILING_OFF, hazards: why ? [why] : [], depth: 0,
       },
     });
   }

@@ -277,6 +277,19 @@ test('a process perftop SIGKILLed, gone with no status from anyone: its exit say
   assert.deepEqual(exits.get(5197), {});
 });
 
+test('a root that died before the first sample: its row carries the death\'s explanation, as its exit event does', () => {
+  const empty = clone(TREE());
+  empty.processes = [];
+  const armed = { armed: true, intervalUs: 10000 };
+  const dead = seg(7002, 0, 5, { exitStatus: 27, comm: 'latehandler' }); // wait status: killed by SIGPROF
+  dead.timers = { ...dead.timers, prof: armed };
+  const s = new Sampler({ probe: scripted([empty]), interval: 1, rootPid: () => 7002, segments: segmentsOf([{ segments: [dead] }]), rootArgv: ['./latehandler'] });
+  const snap = s.tick();
+  const ev = kinds(snap, 'exit')[0];
+  assert.equal(ev.hazard, 'killed-by-timer');
+  assert.deepEqual(proc(snap, 7002)?.hazards.map((h) => h.id), ['killed-by-timer']);
+});
+
 test('disposition events once per record by seq; error events once per file+message', () => {
   const r = TREE();
   const h1 = [rec(1), rec(2, { signal: 27, new: 'handler ProfileHandler::SignalHandler', caller: 'ProfilerInit' })];
