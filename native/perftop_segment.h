@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 #define PT_MAGIC 0x3147455350545250ULL /* "PRTPSEG1" little-endian */
-#define PT_VERSION 4u
+#define PT_VERSION 5u
 #define PT_SLOTS 256u                 /* thread slots per process; more live threads count into `folded` */
 #define PT_HIST 128u                  /* history ring records */
 #define PT_CPU_TIMERS 16u             /* armed CPU-clock POSIX timers remembered */
@@ -149,6 +149,9 @@ struct pt_header {
   /* How the image ended through exit() or a return from main: PT_EXIT_KNOWN | the wait status (code << 8); 0 until
    * then. A parent that reaps the process itself leaves perftop no other way to learn the code. */
   uint32_t exit_status;
+  /* 1: this image counts allocations (slots and totals are its own). 0: the segment holds only the image's history,
+   * timers, exec flag and exit status (--no-alloc, not selected by --alloc=MATCH): perftop shows "not counted". */
+  uint32_t counting;
 } __attribute__((aligned(64)));
 
 #define PT_EXIT_KNOWN 0x10000u

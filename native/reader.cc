@@ -369,6 +369,7 @@ Napi::Value ReadSegment(const Napi::CallbackInfo& info) {
   out.Set("gen", (double)h->gen);
   out.Set("closed", Load(&h->closed) != 0);
   out.Set("execed", Load(&h->execed) != 0);
+  out.Set("counting", Load(&h->counting) != 0);
   uint32_t exitStatus = Load(&h->exit_status);
   if (exitStatus & PT_EXIT_KNOWN) out.Set("exitStatus", (double)(exitStatus & 0xffff));
   else out.Set("exitStatus", env.Null());

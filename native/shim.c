@@ -151,12 +151,12 @@ void pt_detect_glibc(void) {
 }
 
 /* Counting processes take the first branch; a process that counts nothing (no session, not matching) pays one
- * load of pt_seg and no usable-size lookup. */
+ * load of pt_cseg and no usable-size lookup. */
 static inline void pt_on_alloc(void *p) {
   struct pt_slot *s = pt_tls_slot;
   if (PT_LIKELY(s != NULL))
     pt_count_alloc(s, pt_usable(p));
-  else if (__atomic_load_n(&pt_seg, __ATOMIC_RELAXED))
+  else if (__atomic_load_n(&pt_cseg, __ATOMIC_RELAXED))
     pt_slow_alloc(pt_usable(p));
 }
 
@@ -205,7 +205,7 @@ __attribute__((noinline)) static void *pt_alloc_count(void *p) {
 }
 
 __attribute__((noinline)) static void *pt_alloc_other(void *p) {
-  if (PT_LIKELY(!__atomic_load_n(&pt_seg, __ATOMIC_RELAXED))) return p;
+  if (PT_LIKELY(!__atomic_load_n(&pt_cseg, __ATOMIC_RELAXED))) return p;
   return pt_alloc_count(p);
 }
 
@@ -221,7 +221,7 @@ __attribute__((noinline)) static void pt_free_count(void *p) {
 
 __attribute__((noinline)) static void pt_free_other(void *p) {
   if (PT_UNLIKELY(pt_in_pool(p))) return; /* a pool block never reaches the real allocator */
-  if (__atomic_load_n(&pt_seg, __ATOMIC_RELAXED)) return pt_free_count(p);
+  if (__atomic_load_n(&pt_cseg, __ATOMIC_RELAXED)) return pt_free_count(p);
   pt_real.free(p);
 }
 

@@ -62,6 +62,7 @@ static char pt_ctl_session[80];
 static char pt_out[PT_CTL_PATH / 2]; /* PERFTOP_OUT */
 static char pt_cpu_glob[128], pt_heap_glob[128];
 static char pt_alloc_glob[128]; /* PERFTOP_ALLOC_MATCH: the exec wrappers preload the count-free build elsewhere */
+static char pt_self[512];       /* this shim's own file, as the loader found it (the exec wrappers put it back) */
 static char pt_tcmalloc[256];   /* PERFTOP_TCMALLOC: the libtcmalloc path the exec wrappers add/remove */
 static int pt_child_restart_cpu; /* set in a fork child: the control thread restarts the CPU profile */
 
@@ -544,6 +545,8 @@ PT_EXPORT void pthread_exit(void *ret) {
 }
 
 void pt_ctl_init(const char *session, int argc, char **argv) {
+  Dl_info self;
+  if (dladdr((void *)pt_ctl_exec_env, &self) && self.dli_fname && self.dli_fname[0] == '/') pt_copy(pt_self, sizeof pt_self, self.dli_fname);
   if (!getenv("PERFTOP_NO_COUNT")) pt_env_copy(pt_alloc_glob, sizeof pt_alloc_glob, "PERFTOP_ALLOC_MATCH");
   const char *dir = getenv("PERFTOP_CTL_DIR");
   if (!dir || dir[0] != '/' || strlen(dir) >= sizeof pt_ctl_dir || strlen(session) >= sizeof pt_ctl_session) return;
@@ -684,36 +687,79 @@ size_t pt_env_count(char *const envp[]) {
   return n;
 }
 
-/* LD_PRELOAD for the exec target: the count-free build of the shim when --alloc=MATCH does not select it (its
- * malloc is then not interposed at all), and libtcmalloc right after the shim when it matches --profile-heap,
- * removed otherwise. Returns envp itself when nothing changes, else `vec` (cap >= count + 1) pointing into `buf`. */
+static int pt_is_shim(const char *item) {
+  return strcmp(pt_base(item), "libperftop.so") == 0 || strcmp(pt_base(item), "libperftop-nocount.so") == 0;
+}
+
+/* `dir_of`'s directory + `name` into out (the sibling build sits next to the one loaded). */
+static int pt_sibling(char *out, size_t cap, const char *dir_of, const char *name) {
+  size_t dl = (size_t)(pt_base(dir_of) - dir_of);
+  if (dl + strlen(name) + 1 > cap) return 0;
+  memcpy(out, dir_of, dl);
+  out[dl] = 0;
+  struct pt_buf o = {out, cap, dl};
+  pt_puts(&o, name);
+  return access(out, R_OK) == 0; /* a missing preload would lose the control and the history */
+}
+
+/* LD_PRELOAD for the exec target, while the target's environment still carries perftop's session:
+ *  - perftop's shim stays in it, first: a command that sets its own LD_PRELOAD (`env LD_PRELOAD=libprofiler.so
+ *    CPUPROFILE=… ./app`) would otherwise drop it, and with it the exec guard and the history (seed 000 again);
+ *  - the count-free build when --alloc=MATCH does not select the target (its malloc is then not interposed), the
+ *    counting one when it does;
+ *  - libtcmalloc right after the shim when the target matches --profile-heap, removed otherwise.
+ * Returns envp itself when nothing changes, else `vec` (cap >= count + 2) pointing into `buf`. */
 char *const *pt_ctl_exec_env(const char *path, char *const argv[], char *const envp[], char **vec, size_t cap,
                              char *buf, size_t bufcap) {
-  int heap = pt_heap_glob[0] && pt_tcmalloc[0], scoped = pt_alloc_glob[0] != 0;
-  if ((!heap && !scoped) || !envp) return envp;
+  if (!envp || !pt_self[0]) return envp;
   size_t n = pt_env_count(envp), at = n;
-  for (size_t i = 0; i < n; i++)
+  int session = 0;
+  for (size_t i = 0; i < n; i++) {
     if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) at = i;
-  if (at == n || n + 1 > cap) return envp;
+    if (strncmp(envp[i], "PERFTOP_SESSION=", 16) == 0) session = 1;
+  }
+  /* A child whose environment no longer names the session is not perftop's to follow: the app's choice. */
+  if (!session || n + 2 > cap) return envp;
+  int heap = pt_heap_glob[0] && pt_tcmalloc[0], scoped = pt_alloc_glob[0] != 0;
   char interp[256];
-  const char *argv0 = pt_exec_argv0(path, argv ? argv[0] : NULL, interp, sizeof interp);
+  const char *argv0 = heap || scoped ? pt_exec_argv0(path, argv ? argv[0] : NULL, interp, sizeof interp) : NULL;
   int want = heap && pt_target_matches(pt_heap_glob, path, argv0);
-  const char *shim = !scoped || pt_target_matches(pt_alloc_glob, path, argv0) ? "libperftop.so" : "libperftop-nocount.so";
+  const char *shim = !scoped ? pt_base(pt_self)
+                     : pt_target_matches(pt_alloc_glob, path, argv0) ? "libperftop.so" : "libperftop-nocount.so";
+  const char *list = at < n ? envp[at] + 11 : "";
   struct pt_buf b = {buf, bufcap, 0};
   pt_puts(&b, "LD_PRELOAD=");
-  const char *p = envp[at] + 11;
-  int first = 1, changed = 0, added = 0;
-  while (*p) {
+  int first = 1, changed = 0, added = 0, have_shim = 0;
+  char item[512];
+  for (const char *p = list; *p;) { /* is perftop's shim in the list at all? */
+    while (*p == ':' || *p == ' ') p++;
+    size_t len = strcspn(p, ": ");
+    if (len && len < sizeof item) {
+      memcpy(item, p, len);
+      item[len] = 0;
+      if (pt_is_shim(item)) have_shim = 1;
+    }
+    p += len;
+  }
+  if (!have_shim) {
+    if (!pt_sibling(item, sizeof item, pt_self, shim)) pt_copy(item, sizeof item, pt_self);
+    pt_puts(&b, item);
+    first = 0;
+    changed = 1;
+    if (want) {
+      pt_puts(&b, ":");
+      pt_puts(&b, pt_tcmalloc);
+      added = 1;
+    }
+  }
+  for (const char *p = list; *p;) {
     while (*p == ':' || *p == ' ') p++;
     if (!*p) break;
-    const char *e = p;
-    while (*e && *e != ':' && *e != ' ') e++;
-    size_t len = (size_t)(e - p);
-    char item[512];
+    size_t len = strcspn(p, ": ");
     if (len >= sizeof item) return envp;
     memcpy(item, p, len);
     item[len] = 0;
-    p = e;
+    p += len;
     if (heap && strcmp(item, pt_tcmalloc) == 0) {
       if (!want || added) {
         changed = 1;
@@ -721,20 +767,11 @@ char *const *pt_ctl_exec_env(const char *path, char *const argv[], char *const e
       }
       added = 1;
     }
-    int is_shim = strcmp(pt_base(item), "libperftop.so") == 0 || strcmp(pt_base(item), "libperftop-nocount.so") == 0;
-    if (is_shim && scoped && strcmp(pt_base(item), shim) != 0) {
-      /* The sibling build, from the same directory (if it is there: a missing preload would lose the control). */
-      char other[512];
-      struct pt_buf o = {other, sizeof other, 0};
-      size_t dl = (size_t)(pt_base(item) - item);
-      memcpy(other, item, dl);
-      o.len = dl;
-      other[dl] = 0;
-      pt_puts(&o, shim);
-      if (o.len + 1 < sizeof other && access(other, R_OK) == 0) {
-        pt_copy(item, sizeof item, other);
-        changed = 1;
-      }
+    int is_shim = pt_is_shim(item);
+    char other[512];
+    if (is_shim && strcmp(pt_base(item), shim) != 0 && pt_sibling(other, sizeof other, item, shim)) {
+      pt_copy(item, sizeof item, other);
+      changed = 1;
     }
     if (!first) pt_puts(&b, ":");
     pt_puts(&b, item);
@@ -747,6 +784,7 @@ char *const *pt_ctl_exec_env(const char *path, char *const argv[], char *const e
   }
   if (!changed || b.len + 1 >= bufcap) return envp;
   for (size_t i = 0; i < n; i++) vec[i] = i == at ? buf : envp[i];
+  if (at == n) vec[n++] = buf;
   vec[n] = NULL;
   return vec;
 }

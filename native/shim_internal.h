@@ -61,7 +61,8 @@ void pt_ensure_hooks(void);
 void pt_detect_glibc(void);
 
 /* The segment this image writes, or NULL (no session, not matching, or creation failed). */
-extern struct pt_header *pt_seg;
+extern struct pt_header *pt_seg;  /* this image's segment: history, timers, exec and exit records */
+extern struct pt_header *pt_cseg; /* the same when this image counts allocations, else NULL: the malloc paths' test */
 
 /* Per-thread state. pt_tls_slot is this thread's slot (NULL: none, lost at exit, or inside the guard); pt_tls_fast
  * is the same slot when the next allocator is glibc (sizes from the chunk header, inline), else NULL. malloc and

@@ -2,9 +2,11 @@
  * shim_segment.c — the shim's segment and thread slots: who counts, where, and what happens at thread exit, fork
  * and process exit.
  *
- *  - Constructor: no PERFTOP_SESSION → no segment, nothing counted. PERFTOP_ALLOC_MATCH=<glob> → only a process
- *    whose comm or basename(argv[0]) matches (fnmatch) creates a segment. The decision is kept for fork children
- *    (same image) and made again by the next image after exec.
+ *  - Constructor: no PERFTOP_SESSION → no segment, nothing counted. Otherwise every image creates a segment (its
+ *    signal history, timers, exec and exit records), and counts into it unless PERFTOP_NO_COUNT is set or
+ *    PERFTOP_ALLOC_MATCH=<glob> does not match its comm or basename(argv[0]) (fnmatch): header `counting` says which.
+ *    The decision is kept for fork children (same image) and made again by the next image after exec. The malloc
+ *    paths test pt_cseg (the segment when counting, else NULL), so a non-counting image never touches a slot.
  *  - Segment file: $PERFTOP_SHM_DIR/perftop-<session>-<pid>-<gen>, O_CREAT|O_EXCL|O_NOFOLLOW, 0600. gen is the
  *    first free number, so a new image after exec (same pid, old segment still there) gets gen+1 without any
  *    environment variable to keep right across posix_spawn/system()/execle.
@@ -33,6 +35,7 @@
 #include <unistd.h>
 
 struct pt_header *pt_seg;
+struct pt_header *pt_cseg;
 __thread struct pt_slot *pt_tls_slot;
 __thread struct pt_slot *pt_tls_fast;
 static __thread int pt_tls_mode;  /* enum pt_tls_mode */
@@ -110,7 +113,7 @@ void pt_publish(struct pt_slot *s) {
   pt_seq_bump(s);
   if (live - published >= PT_PEAK_BATCH || live - published <= -PT_PEAK_BATCH) {
     __atomic_store_n(&s->published, live, __ATOMIC_RELAXED);
-    pt_publish_delta(pt_seg, live - published);
+    pt_publish_delta(pt_cseg, live - published);
     published = live;
     rebound = 1;
   }
@@ -172,7 +175,7 @@ static struct pt_slot *pt_claim(struct pt_header *h) {
 }
 
 static void pt_slow(int is_alloc, size_t n) {
-  struct pt_header *h = __atomic_load_n(&pt_seg, __ATOMIC_ACQUIRE);
+  struct pt_header *h = __atomic_load_n(&pt_cseg, __ATOMIC_ACQUIRE);
   if (!h || pt_tls_guard || pt_tls_mode == PT_TLS_OFF) return;
   if (pt_tls_mode == PT_TLS_NEW) {
     struct pt_slot *s = pt_claim(h);
@@ -195,7 +198,7 @@ void pt_slow_free(size_t n) { pt_slow(0, n); }
 /* Thread exit: fold the slot into the header total under the seqlock so a reader counts it exactly once. */
 static void pt_thread_exit(void *v) {
   struct pt_slot *s = v;
-  struct pt_header *h = pt_seg;
+  struct pt_header *h = pt_cseg;
   if (!s || s != pt_tls_slot || !h) return;
   pt_tls_set(NULL);
   pt_tls_mode = PT_TLS_SHARED; /* later frees in this thread go to the header total */
@@ -279,6 +282,7 @@ static struct pt_header *pt_create_segment(void) {
   clock_gettime(CLOCK_REALTIME, &ts);
   h->start_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
   prctl(PR_GET_NAME, h->comm, 0, 0, 0);
+  h->counting = (uint32_t)pt_enabled;
   __atomic_store_n(&h->magic, PT_MAGIC, __ATOMIC_RELEASE);
   return h;
 }
@@ -286,6 +290,7 @@ static struct pt_header *pt_create_segment(void) {
 static void pt_start_segment(void) {
   struct pt_header *h = pt_create_segment();
   __atomic_store_n(&pt_seg, h, __ATOMIC_RELEASE);
+  if (pt_enabled) __atomic_store_n(&pt_cseg, h, __ATOMIC_RELEASE);
   if (h) pt_timers_init_from_kernel();
 }
 
@@ -308,6 +313,7 @@ static void pt_parent(void) {
 static void pt_child(void) {
   struct pt_header *old = pt_seg;
   __atomic_store_n(&pt_seg, NULL, __ATOMIC_RELEASE);
+  __atomic_store_n(&pt_cseg, NULL, __ATOMIC_RELEASE);
   pt_fold_lock = 0;
   pt_tls_set(NULL);
   pt_fork_saved = NULL;
@@ -316,7 +322,7 @@ static void pt_child(void) {
   if (pt_key_ok) pthread_setspecific(pt_key, NULL);
   pt_timers_forget();
   if (old) munmap(old, PT_TOTAL_SIZE); /* the parent's; never written by the child */
-  if (pt_enabled) pt_start_segment();
+  if (pt_dir[0]) pt_start_segment(); /* the child's own, counting as the parent's image did */
   pt_ctl_child();
 }
 
@@ -380,14 +386,16 @@ __attribute__((constructor(101))) static void pt_init(int argc, char **argv, cha
   /* PERFTOP_NO_COUNT: the shim is loaded for control and profiling only (--no-alloc with --profile-*). */
   int counted = !getenv("PERFTOP_NO_COUNT") && !(glob && *glob && !pt_matches(glob, argc > 0 && argv ? argv[0] : NULL));
 #ifdef PT_NO_MALLOC
-  counted = 0; /* the count-free build has no malloc hooks: a segment would show zeros, never "not counted" */
+  counted = 0; /* the count-free build has no malloc hooks */
 #endif
   const char *dir = getenv("PERFTOP_SHM_DIR");
   if (!dir || !*dir) dir = "/dev/shm";
-  if (counted && strlen(dir) < sizeof pt_dir) {
+  /* Every image of the session gets a segment: its history, timers, exec and exit records are perftop's only view
+   * of what it did with signals, whether or not it counts allocations (the header's `counting` says). */
+  if (strlen(dir) < sizeof pt_dir) {
     pt_copy(pt_dir, sizeof pt_dir, dir);
     pt_copy(pt_session, sizeof pt_session, session);
-    pt_enabled = 1;
+    pt_enabled = counted;
     pt_start_segment();
   }
   pt_ctl_init(session, argc, argv); /* every image with a session: profiling and dumps need no counting */

@@ -24,7 +24,7 @@ export function profiledItself(env: NodeJS.ProcessEnv, maps?: string): string | 
       ? { v: 'HEAPPROFILE', opt: '--profile-heap' }
       : null;
   if (!hit) return null;
-  return `${hit.v} is set and gperftools is preloaded into perftop itself (it would profile perftop and hand the app a mangled ${hit.v}): unset them and use ${hit.opt}=MATCH, or set them inside the command (perftop -- env ${hit.v}=… ./app)`;
+  return `${hit.v} is set and gperftools is preloaded into perftop itself (it would profile perftop and hand the app a mangled ${hit.v}): unset them and use ${hit.opt}=MATCH, or put both inside the command (perftop -- env LD_PRELOAD=${hit.v === 'CPUPROFILE' ? 'libprofiler.so.0' : 'libtcmalloc.so.4'} ${hit.v}=… ./app)`;
 }
 
 /** `appEnv`: the environment the app starts with (perftop's own may differ, e.g. NODE_ENV for React). */

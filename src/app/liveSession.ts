@@ -57,7 +57,7 @@ export class LiveSession implements Session {
   private latest: Snapshot | null = null;
   private timer: NodeJS.Timeout | null = null;
   private attachedExit: ExitInfo | null = null;
-  private readonly notes = new Map<number, string>();
+  private readonly notes = new Map<string, string>();
   private quitting: Promise<void> | null = null;
   private readonly profiler: ProfilingControl;
   readonly outDir: string;
@@ -88,14 +88,15 @@ export class LiveSession implements Session {
       () => this.profiler.refresh(),
     );
     const symbols = new Symbolizer();
-    const segments = opts.alloc && opts.session ? new SegmentReader({ session: opts.session, dir: opts.shmDir }) : undefined;
+    // Every image of the tree has a segment (history, timers, exec and exit records), counting or not.
+    const segments = opts.session ? new SegmentReader({ session: opts.session, dir: opts.shmDir }) : undefined;
     this.sampler = new Sampler({
       probe,
       interval: opts.interval,
       rootPid: () => (opts.tree ? opts.tree.appPid() : opts.attachPid!),
       exitOf: opts.tree ? (pid) => opts.tree!.exitOf(pid) : undefined,
       segments,
-      allocNote: (pid) => this.allocNote(pid),
+      allocNote: (pid, segment, comm) => this.allocNote(pid, segment, comm),
       profiling: opts.profiling ?? ((pid) => this.profiler.profiling(pid)),
       symbolize: (pid, text) => symbols.resolve(pid, text),
       rootArgv: opts.rootArgv,
@@ -107,11 +108,19 @@ export class LiveSession implements Session {
     this.screen = this.term ? this.wrapScreen(this.term, opts.tree!) : null;
   }
 
-  /** Said once per pid (the sampler asks only while a process has no segment; the answer is cached). */
-  private allocNote(pid: number): string {
+  /** Why a process is not counted. `segment`: its image runs perftop's shim, which was told not to count it (that is
+   * a fact, said as such); without one, the executable says why the shim is not there. Cached per pid and comm (an
+   * exec changes the answer). */
+  private allocNote(pid: number, segment: boolean, comm: string): string {
     if (this.attached) return 'not counted: attached (the shim loads only at process start)';
     if (!this.opts.alloc) return 'not counted: --no-alloc';
-    let note = this.notes.get(pid);
+    if (segment) {
+      return this.opts.allocMatch
+        ? `not counted: not selected by --alloc=${this.opts.allocMatch} when its image started (fork children keep their parent's choice)`
+        : 'not counted';
+    }
+    const key = `${pid}\0${comm}`;
+    let note = this.notes.get(key);
     if (note === undefined) {
       const kind = exeKind(pid);
       note =
@@ -119,14 +128,11 @@ export class LiveSession implements Session {
           ? 'not counted: static binary (the loader never reads LD_PRELOAD)'
           : kind === 'setuid'
             ? 'not counted: setuid/setgid binary (the loader ignores LD_PRELOAD)'
-            : this.opts.allocMatch
-              ? `not counted: not matched by --alloc=${this.opts.allocMatch}`
-              : 'not counted: no shim in this process (it cleared LD_PRELOAD, or it has not started yet)';
-      if (kind !== 'unknown') this.notes.set(pid, note);
+            : 'not counted: no shim in this process (it cleared LD_PRELOAD, or it has not started yet)';
+      if (kind !== 'unknown') this.notes.set(key, note);
     }
     return note;
   }
-
 
   /** The PTY stream goes into the emulator; when its parse queue grows, the PTY is paused (the app blocks). */
   private attachScreen(tree: RunningTree, size?: { cols: number; rows: number }): WritableAppScreen {

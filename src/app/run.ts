@@ -97,12 +97,12 @@ async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv
   const dir = createSessionDir(session);
   addCleanup(() => removeSessionSegments(session, DEFAULT_SHM_DIR));
 
-  // The shim also carries the control thread (d, p) and --profile-* scoping: with --no-alloc it still loads for
-  // --profile-*, counting nothing. A root that counts nothing (--no-alloc, or not selected by --alloc=MATCH) gets
-  // the count-free build: its malloc is not interposed at all (no 1.09x for nothing); the exec wrappers choose
-  // the build for every later image the same way.
+  // The shim also carries the signal history, the exec guard (seed 000), the control thread (d, p) and --profile-*
+  // scoping: it is preloaded whatever is counted. A root that counts nothing (--no-alloc, or not selected by
+  // --alloc=MATCH) gets the count-free build: its malloc is not interposed at all (no 1.09x for nothing); the exec
+  // wrappers choose the build for every later image the same way.
   const countRoot = args.alloc && rootCounted(args.allocMatch, resolved.path, args.command);
-  const shim = args.alloc || profiling ? builtShimPath(!countRoot) : null;
+  const shim = builtShimPath(!countRoot);
   const env = profilingEnv(
     shimEnv({ session, shimPath: shim, allocMatch: args.allocMatch ?? undefined, shmDir: DEFAULT_SHM_DIR }, appEnv),
     {

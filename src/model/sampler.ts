@@ -18,7 +18,8 @@ export interface SamplerDeps {
   rootPid: () => number | null;
   exitOf?: (pid: number) => ExitInfo | undefined;
   segments?: { read(): ReadResult; remove(file: string): void; close?(): void };
-  allocNote?: (pid: number) => string;
+  /** Why a process has no counters; `segment`: its image has a segment that does not count (it was not selected). */
+  allocNote?: (pid: number, segment: boolean, comm: string) => string;
   profiling?: (pid: number) => Profiling;
   /** How long an exited process stays listed (ms); default 5000. */
   keepExitedMs?: number;
@@ -246,7 +247,7 @@ export class Sampler {
     // Allocation counters: the current image's segment; per-second rates against the same gen's last sample.
     let alloc: AllocCounters | null = null;
     const threadAlloc = new Map<number, AllocCounters>();
-    if (seg) {
+    if (seg?.counting) {
       const prev = st.allocs && st.allocs.gen === seg.gen ? st.allocs : null;
       alloc = copyCounters(seg.total, perSecond(prev?.total, seg.total.allocs, elapsed));
       // The segment's process peak is published in steps (exact only for a single-threaded process): it and the
@@ -344,7 +345,7 @@ export class Sampler {
       depth: raw.depth,
       startTicks: raw.starttime,
     };
-    if (alloc === null) info.allocNote = this.deps.allocNote?.(pid) ?? (this.deps.segments ? 'not counted: no shim segment' : 'not counted');
+    if (alloc === null) info.allocNote = this.deps.allocNote?.(pid, seg !== undefined, raw.comm) ?? (this.deps.segments ? 'not counted: no shim segment' : 'not counted');
     st.info = info;
     return info;
   }
@@ -465,7 +466,7 @@ export function mergeGhosts(live: ProcessInfo[], ghosts: ProcessInfo[], rootPid:
 /** The final read of a process's counters; `peak`: the highest peak shown for this image so far. */
 function finalAlloc(ps: PidSegments | undefined, gen?: number, peak = 0): AllocCounters | null {
   // execed: that image was replaced by one that counts nothing; its counters are not the process's last ones.
-  if (!ps || ps.current.execed || (gen !== undefined && ps.current.gen !== gen)) return null;
+  if (!ps || ps.current.execed || !ps.current.counting || (gen !== undefined && ps.current.gen !== gen)) return null;
   const c = copyCounters(ps.current.total, 0);
   c.peakBytes = Math.max(c.peakBytes, c.liveBytes, peak);
   return c;

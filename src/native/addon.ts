@@ -12,6 +12,7 @@ export interface RawSegment {
   /** The image that wrote it has exec'd (a new image with no segment of its own runs in this pid). */
   execed: boolean;
   exitStatus: number | null;
+  counting: boolean;
   comm: string;
   total: RawCounters;
   threads: Array<{ tid: number; counters: RawCounters }>;

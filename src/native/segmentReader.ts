@@ -71,6 +71,7 @@ export class SegmentReader {
         execed: raw.execed,
         comm: raw.comm,
         exitStatus: raw.exitStatus,
+        counting: raw.counting,
       };
       out.segments.push(seg);
     }

@@ -63,6 +63,9 @@ export interface SegmentData {
   /** The wait status of an exit through exit() or main's return, written by the shim; null before (or for a death
    * by signal, which runs no code). */
   exitStatus: number | null;
+  /** This image counts allocations. False: the segment carries only history, timers, exec and exit records (the
+   * image was not selected by --alloc=MATCH, or --no-alloc): its counters are not to be shown. */
+  counting: boolean;
 }
 
 export interface SegmentError {

@@ -162,6 +162,21 @@ test('exit statuses of processes their own parent reaps: from the zombie, or fro
   assert.deepEqual(exits.get(Number(m[3])), { code: 6 }, 'c: exit(6), reaped at once: from the shim');
 });
 
+test('processes that are not counted still have their segment: exit statuses, and the signal history with --no-alloc', async () => {
+  const run = await runPerftop(['--json', '-i', '0.2', '--alloc=nomatch', '--', fixture('reaped')]);
+  assert.equal(run.status, 0, run.stderr);
+  const m = /children (\d+) (\d+) (\d+) (\d+)/.exec(run.stdout + run.stderr)!;
+  const exits = new Map(run.snapshots.flatMap((s) => s.events).filter((e) => e.kind === 'exit').map((e) => [e.pid, e.exit]));
+  assert.deepEqual([3, 4].map((i) => exits.get(Number(m[i]))), [{ code: 6 }, { code: 7 }], 'reaped at once by their parent');
+  assert.ok(run.snapshots.every((s) => s.processes.every((p) => p.alloc === null)), 'nothing counted');
+
+  const sigs = await runPerftop(['--json', '-i', '0.3', '--no-alloc', '--', fixture('sigdemo'), '1']);
+  assert.equal(sigs.status, 0, sigs.stderr);
+  const usr1 = sigs.snapshots.flatMap((s) => s.events).find((e) => e.kind === 'disposition' && e.signal === 'SIGUSR1');
+  assert.equal(usr1?.action, 'handler on_usr1');
+  assert.match(sigs.snapshots.at(-1)!.processes[0].allocNote ?? '', /--no-alloc/);
+});
+
 test('a death by its own profiling timer is explained on the exit event, even with no sample in between', async () => {
   // No SIGPROF handler, ITIMER_PROF armed: dies within ~10 ms of CPU ("Profiling timer expired"), as in seed 000.
   const code = 'import signal\nsignal.setitimer(signal.ITIMER_PROF, 0.01, 0.01)\nwhile True: pass\n';
@@ -228,7 +243,7 @@ test('--alloc=MATCH: an image it does not select gets the count-free shim; a #! 
   assert.ok(pairs && pairs.alloc!.allocs >= 2000, JSON.stringify(pairs?.alloc));
   const sh = procs.find((p) => p.comm === 'sh')!;
   assert.equal(sh.alloc, null);
-  assert.match(sh.allocNote ?? '', /not matched by --alloc=alloc_\*/);
+  assert.match(sh.allocNote ?? '', /not selected by --alloc=alloc_\*/);
 
   // env (not selected) execs ./count.sh, whose #! line names /bin/sh: the kernel gives it argv[0] "/bin/sh", so
   // --alloc=sh selects it, and the exec wrapper must see that through the file, not through the name "count.sh".
@@ -244,7 +259,20 @@ test('--alloc=MATCH: an image it does not select gets the count-free shim; a #! 
   const counted = rows.find((p) => p.comm === 'count.sh' && p.alloc);
   assert.ok(counted && counted.alloc!.allocs > 0, JSON.stringify(rows.map((p) => [p.comm, p.alloc?.allocs ?? p.allocNote])));
   const after = rows.filter((p) => p.comm === 'alloc_pairs');
-  assert.ok(after.length > 0 && after.every((p) => p.alloc === null && /not matched/.test(p.allocNote ?? '')), JSON.stringify(after));
+  assert.ok(after.length > 0 && after.every((p) => p.alloc === null && /not selected/.test(p.allocNote ?? '')), JSON.stringify(after));
+});
+
+test('seed 000 through a command that sets its own LD_PRELOAD: the shim stays in, the exec survives, the screen says why', async (t) => {
+  // env replaces LD_PRELOAD with libprofiler alone; the launcher's CPUPROFILE profile arms ITIMER_PROF with a
+  // SIGPROF handler, and its exec would reset the handler and keep the timer ("Profiling timer expired", 155).
+  const dir = mkdtempSync('/tmp/ptest-seed000-');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const run = await runPerftop(['--json', '-i', '0.3', '--', 'env', 'LD_PRELOAD=libprofiler.so.0', `CPUPROFILE=${dir}/raw.prof`,
+    fixture('launcher'), fixture('busy'), '0.5']);
+  assert.equal(run.status, 0, run.stderr);
+  const hazard = run.snapshots.flatMap((s) => s.events).find((e) => e.kind === 'hazard' && e.hazard === 'prof-timer-exec-disarmed');
+  assert.ok(hazard, JSON.stringify(run.snapshots.flatMap((s) => s.events).filter((e) => e.kind !== 'spawn')));
+  assert.match(hazard.message ?? '', /busy: perftop disarmed it/);
 });
 
 test('a counted process that execs a static binary: its old counters are not shown as the new image\'s', async () => {

@@ -2,7 +2,7 @@
 // PERFTOP_SESSION create none.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { SegmentReader } from '../../src/native/index.js';
@@ -49,19 +49,29 @@ test('exec: same pid, new segment with gen+1; the exec record names the path and
   await run.finish();
 });
 
-test('PERFTOP_ALLOC_MATCH: a non-matching process creates no segment, a matching one does', async (t) => {
+test('PERFTOP_ALLOC_MATCH: a non-matching process gets a segment that does not count (history only), a matching one counts', async (t) => {
   const box = sandbox(t);
   const base = {
     env: { ...process.env, LD_PRELOAD: SHIM, PERFTOP_SESSION: box.session, PERFTOP_SHM_DIR: box.dir },
     input: '',
   };
-  execFileSync(FIXTURE, ['sizes'], { ...base, env: { ...base.env, PERFTOP_ALLOC_MATCH: 'nomatch*' } });
-  assert.deepEqual(readdirSync(box.dir), []);
+  const read = () => new SegmentReader({ session: box.session, dir: box.dir }).read().segments;
+  execFileSync(FIXTURE, ['history'], { ...base, env: { ...base.env, PERFTOP_ALLOC_MATCH: 'nomatch*' } });
+  const [skipped] = read();
+  assert.equal(skipped.counting, false);
+  assert.equal(skipped.total.allocs, 0, 'nothing counted');
+  assert.deepEqual(skipped.threads, []);
+  assert.ok(skipped.history.some((h) => h.kind === 'sigaction'), 'its signal history is still recorded');
+  assert.ok(skipped.exitStatus !== null, 'and its exit status');
+  for (const f of readdirSync(box.dir)) rmSync(join(box.dir, f));
   execFileSync(FIXTURE, ['sizes'], { ...base, env: { ...base.env, PERFTOP_ALLOC_MATCH: 'alloc_f*' } });
-  assert.equal(readdirSync(box.dir).length, 1);
+  const [counted] = read();
+  assert.equal(counted.counting, true);
+  assert.ok(counted.total.allocs > 0);
+  for (const f of readdirSync(box.dir)) rmSync(join(box.dir, f));
   // comm matches too ("alloc_fixture" is 13 chars, so comm is the whole name); a glob on the dir does not
   execFileSync(FIXTURE, ['sizes'], { ...base, env: { ...base.env, PERFTOP_ALLOC_MATCH: '*/out/*' } });
-  assert.equal(readdirSync(box.dir).length, 1);
+  assert.equal(read()[0].counting, false);
 });
 
 test('no PERFTOP_SESSION: no segment at all', async (t) => {

@@ -64,7 +64,7 @@ function seg(pid: number, gen: number, allocs: number, o: Partial<SegmentData> =
     pid, gen, file: `/dev/shm/perftop-1x000000-${pid}-${gen}`,
     total: { ...zero, allocs, allocBytes: allocs * 16, liveBytes: allocs * 8, peakBytes: allocs * 8 },
     threads: [{ tid: pid, counters: { ...zero, allocs } }],
-    history: [], timers: { prof: off, real: off, virtual: off, cpuTimers: [], clockTimerSignals: [] }, closed: false, execed: false, exitStatus: null, comm: `p${pid}`, ...o,
+    history: [], timers: { prof: off, real: off, virtual: off, cpuTimers: [], clockTimerSignals: [] }, closed: false, execed: false, exitStatus: null, counting: true, comm: `p${pid}`, ...o,
   };
 }
 function rec(seq: number, o: Partial<HistoryRecord> = {}): HistoryRecord {
