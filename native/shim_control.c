@@ -267,6 +267,16 @@ static int pt_self_matches(const char *glob, const char *argv0) {
 /* ---- profiler libraries ---- */
 static int pt_load_profiler(char *err, size_t cap) {
   if (pt_prof.start) return 1;
+  /* libprofiler's constructor starts a profile of its own into $CPUPROFILE the moment it loads: the user's file
+   * would be overwritten and ours never started. */
+  const char *theirs = getenv("CPUPROFILE");
+  if (theirs && *theirs && !dlopen(PT_LIBPROFILER, RTLD_NOW | RTLD_NOLOAD)) {
+    struct pt_buf b = {err, cap, 0};
+    pt_puts(&b, "CPUPROFILE is set in this process (");
+    pt_puts(&b, theirs);
+    pt_puts(&b, "): libprofiler would profile into that file instead; unset it in the app's environment");
+    return 0;
+  }
   void *h = dlopen(PT_LIBPROFILER, RTLD_NOW | RTLD_GLOBAL);
   if (!h) {
     struct pt_buf b = {err, cap, 0};

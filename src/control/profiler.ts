@@ -58,6 +58,9 @@ export class ProfilingControl {
     this.perf = new PerfRecorder((pid, r) => this.perfEnded(pid, r));
   }
 
+  /** pid → comm of processes seen with a heap profiler running. */
+  private readonly heapOn = new Map<number, string>();
+
   get outDir(): string {
     return this.opts.out.path;
   }
@@ -66,9 +69,24 @@ export class ProfilingControl {
   refresh(): void {
     this.lastScan = Date.now();
     if (this.channel) {
-      for (const e of this.channel.scan().values()) this.rememberExe(e);
+      for (const e of this.channel.scan().values()) {
+        this.rememberExe(e);
+        if (e.state.heapOn) this.heapOn.set(e.pid, e.state.comm);
+      }
     }
     this.announceFinished();
+    this.heapEndedUnwritten();
+  }
+
+  /** A process whose heap profiler ran and that is gone without a single heap file: it ended by a signal or _exit,
+   * which write nothing (gperftools dumps at exit() or on request). Said once, instead of an empty files view. */
+  private heapEndedUnwritten(): void {
+    for (const [pid, comm] of this.heapOn) {
+      if (this.alive(pid)) continue;
+      this.heapOn.delete(pid);
+      if (safeReaddir(this.opts.out.path).some((n) => parseProfileName(n)?.pid === pid && n.endsWith('.heap'))) continue;
+      this.opts.emit({ t: Date.now(), pid, kind: 'error', message: `heap profile of ${comm} ${pid}: none written; it ended without exit() (a signal or _exit), and gperftools writes one only at exit() or on d` });
+    }
   }
 
   profiling(pid: number): Profiling {
@@ -200,6 +218,9 @@ export class ProfilingControl {
     const ch = this.channel;
     if (ch) {
       for (const e of ch.scan().values()) {
+        // A heap profile is written only at exit() or on a dump, and quitting ends the tree by TERM: dump it first
+        // (seed 002: a service ended by a signal never wrote one).
+        if (e.state.heapOn) stops.push(this.heapDump(e.pid, e.state.comm).catch(() => {}));
         if (!e.state.cpuOn) continue;
         const since = Date.now();
         stops.push(

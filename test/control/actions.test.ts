@@ -4,7 +4,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import type { SnapshotEvent } from '../../src/model/snapshot.js';
 import { OutDir, ProfilingControl } from '../../src/control/index.js';
 import { box, buildAll, perfUsable, sleep, start, TCMALLOC, until } from './helpers.js';
@@ -50,6 +50,19 @@ test('p starts and stops a gperftools CPU profile in a running process: google-p
   ctl.close();
 });
 
+test('p in a process whose environment has CPUPROFILE: refused, and the user\'s file is not touched', async (t) => {
+  const b = box(t);
+  const theirs = join(b.out, 'theirs.prof');
+  const app = await start(t, b, 'busy', ['15'], { env: { CPUPROFILE: theirs } });
+  const ctl = control(b);
+  await until('control file', () => (ctl.refresh(), readdirSync(b.shm).some((n) => n.includes(`-${app.pid}-`) && n.endsWith('.ctl'))));
+  const r = await ctl.toggleCpu(app.pid, 'busy');
+  assert.equal(r.ok, false);
+  assert.match(r.message, /CPUPROFILE is set in this process \(.*theirs\.prof\)/);
+  assert.equal(existsSync(theirs), false);
+  ctl.close();
+});
+
 test('quit with a CPU profile on (stopAll): the profile is stopped and complete before the process is ended', async (t) => {
   const b = box(t);
   const app = await start(t, b, 'busy', ['15']);
@@ -65,6 +78,31 @@ test('quit with a CPU profile on (stopAll): the profile is stopped and complete 
   assert.ok((events[0].size ?? 0) > 100, `profile has ${events[0].size} bytes`);
   assert.match((await ctl.report(on.file!))[0], /^Total: \d+ samples/);
   ctl.close();
+});
+
+test('quit with a heap profile on (stopAll) dumps it first; one that ends by a signal with no file is said to', async (t) => {
+  const b = box(t);
+  const env = { PERFTOP_PROFILE_HEAP: 'heapfork' };
+  const app = await start(t, b, 'heapfork', ['8'], { preload: [TCMALLOC], env });
+  const events: SnapshotEvent[] = [];
+  const ctl = control(b, events);
+  await until('control file', () => (ctl.refresh(), readdirSync(b.shm).some((n) => n.includes(`-${app.pid}-`) && n.endsWith('.ctl'))));
+  await ctl.stopAll();
+  const dumped = events.filter((e) => e.kind === 'dump' && e.pid === app.pid);
+  assert.equal(dumped.length, 1, JSON.stringify(events));
+  assert.match(basename(dumped[0].file!), new RegExp(`^heapfork\\.${app.pid}\\.0001\\.heap$`));
+
+  ctl.close();
+
+  // A process whose heap profile ran, never dumped, and died of a signal: nothing was written, and an error says so.
+  const gone = await start(t, b, 'busy', ['15'], { preload: [TCMALLOC], env: { PERFTOP_PROFILE_HEAP: 'busy' } });
+  const ctl2 = control(b, events);
+  await until('heap on', () => (ctl2.refresh(), ctl2.profiling(gone.pid).heap === 'on'));
+  gone.child.kill('SIGKILL');
+  await gone.exit;
+  await until('the error', () => (ctl2.refresh(), events.some((e) => e.kind === 'error' && e.pid === gone.pid)));
+  assert.match(events.find((e) => e.kind === 'error' && e.pid === gone.pid)!.message ?? '', /busy \d+: none written; it ended without exit\(\)/);
+  ctl2.close();
 });
 
 test('d without libtcmalloc says why and what to do; with it, HeapProfilerDump writes <comm>.<pid>.NNNN.heap', async (t) => {

@@ -91,6 +91,9 @@ test('bad input: one line and a non-zero status, never a stack trace', async () 
   const attach = await runPerftop(['--json', '-p', '999999999']);
   assert.notEqual(attach.status, 0);
   assert.equal(attach.stderr.trim().split('\n').length, 1, attach.stderr);
+  const exported = await runPerftop(['--json', '--profile-cpu=true', '--', 'true'], { env: { CPUPROFILE: '/tmp/ptest-never.prof' } });
+  assert.equal(exported.status, 2);
+  assert.match(exported.stderr, /^perftop: CPUPROFILE=\/tmp\/ptest-never\.prof is set: .*unset it to use --profile-cpu\n$/);
   const theme = await runPerftop(['--json', '--theme', 'no-such-theme', '--', 'true']);
   assert.equal(theme.status, 2);
   assert.match(theme.stderr, /^perftop: theme no-such-theme: no such theme.*\n$/);
