@@ -330,12 +330,16 @@ function safeReaddir(dir: string): string[] {
   }
 }
 
+/** The process's executable; once its leader has exited, /proc/PID/exe is gone but a live thread's still links it. */
 function readExe(pid: number): string | null {
-  try {
-    return readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
-  } catch {
-    return null;
+  for (const tid of [String(pid), ...safeReaddir(`/proc/${pid}/task`)]) {
+    try {
+      return readlinkSync(`/proc/${pid}/task/${tid}/exe`).replace(/ \(deleted\)$/, '');
+    } catch {
+      // this one has exited: the next
+    }
   }
+  return null;
 }
 
 /** "12 KB" (1 decimal under 10) */

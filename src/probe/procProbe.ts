@@ -195,7 +195,8 @@ export class ProcProbe implements Probe {
     const status = parseStatus(e.status.read() ?? '');
     const threads = this.readThreads(e, st, status);
     const live = classifyLiveness(pid, st.state, threads);
-    this.refreshStatic(e, st, live.leaderExited || live.zombie);
+    // After the leader's exit its own cmdline, environ and exe read empty; a live thread's still show the process's.
+    this.refreshStatic(e, st, live.zombie ? null : live.leaderExited ? (live.liveTid !== null ? `${pid}/task/${live.liveTid}` : null) : `${pid}`);
     e.starttime = st.starttime;
     e.updated = true;
 
@@ -289,14 +290,15 @@ export class ProcProbe implements Probe {
   }
 
   /**
-   * argv and environ are read on first sight and again after an exec, detected by a changed comm or exe. When the
-   * leader has exited (or the process is a zombie) cmdline reads empty and environ fails: the cached ones stay.
+   * argv and environ are read on first sight and again after an exec, detected by a changed comm or exe. `from`: the
+   * /proc entry that still has them (`PID`, or `PID/task/TID` of a live thread once the leader has exited); null
+   * for a zombie, whose cached ones stay.
    */
-  private refreshStatic(e: ProcEntry, st: StatFields, leaderGone: boolean): void {
+  private refreshStatic(e: ProcEntry, st: StatFields, from: string | null): void {
     const first = e.starttime === -1;
     let exe: string | null = null;
     try {
-      exe = fs.readlinkSync(`${this.root}/${e.pid}/exe`);
+      exe = fs.readlinkSync(`${this.root}/${from ?? e.pid}/exe`);
     } catch {
       exe = null; // ENOENT after the leader exits, EACCES for others' processes: keep what we had
     }
@@ -305,12 +307,12 @@ export class ProcProbe implements Probe {
     if (exe !== null) e.exe = exe;
     e.comm = st.comm;
     if (!first && !exeChanged && !commChanged) return;
-    if (leaderGone) return;
-    const argv = parseCmdline(readOnce(`${this.root}/${e.pid}/cmdline`) ?? '');
+    if (from === null) return;
+    const argv = parseCmdline(readOnce(`${this.root}/${from}/cmdline`) ?? '');
     // A rename through prctl(PR_SET_NAME) changes comm only; an exec changes the image (exe) or argv.
     if (!first && (exeChanged || argv.join('\0') !== e.argv.join('\0'))) e.execs++;
     if (argv.length > 0 || first) e.argv = argv;
-    const env = readOnce(`${this.root}/${e.pid}/environ`);
+    const env = readOnce(`${this.root}/${from}/environ`);
     if (env !== null) e.env = parseEnviron(env);
   }
 }

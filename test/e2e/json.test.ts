@@ -56,6 +56,15 @@ test('main thread pthread_exit()s: alive with leaderExited and 3 workers until t
   assert.deepEqual(exits[0].exit, { code: 0 });
 });
 
+test('an exec into a process whose leader then exits: its argv is the new image\'s, read from a live thread', async () => {
+  // The leader leaves before a sample sees the new image: /proc/PID/cmdline reads empty from then on.
+  const run = await runPerftop(['--json', '-i', '0.3', '--', '/bin/sh', '-c', `sleep 0.5; exec ${fixture('leader_exit')} 1.5`]);
+  assert.equal(run.status, 0, run.stderr);
+  const p = run.snapshots.map((s) => s.processes.find((x) => x.pid === s.root)!).find((x) => x.comm === 'leader_exit' && x.leaderExited);
+  assert.ok(p, 'seen with its leader gone');
+  assert.deepEqual(p.argv, [fixture('leader_exit'), '1.5']);
+});
+
 test('a leader that leaves through a raw SYS_exit: the process still ends with its last own thread', async () => {
   const run = await runPerftop(['--json', '-i', '0.3', '--', fixture('leader_exit'), '1', 'sysexit'], { timeoutMs: 15_000 });
   assert.equal(run.status, 0, run.stderr);
