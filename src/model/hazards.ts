@@ -131,6 +131,36 @@ export function profTimerDisarmedAtExec(i: HazardInput): Hazard | null {
   };
 }
 
+/** FIELD.md §2 (seed 001): processes of the tree that share one HEAPPROFILE prefix. gperftools numbers its dumps
+ * from <prefix>.0001.heap in every process, so a forked child (and an exec'd one that loads tcmalloc) writes the
+ * same names as its parent: the last writer wins. Returns pid -> the other pids, for processes with a partner. */
+export function sharedHeapProfiles(procs: ReadonlyArray<{ pid: number; env: ProfilerEnv; zombie: boolean }>): Map<number, number[]> {
+  const byPrefix = new Map<string, number[]>();
+  for (const p of procs) {
+    const v = p.env.HEAPPROFILE;
+    if (!v || p.zombie) continue;
+    byPrefix.set(v, [...(byPrefix.get(v) ?? []), p.pid]);
+  }
+  const out = new Map<number, number[]>();
+  for (const pids of byPrefix.values()) {
+    if (pids.length < 2) continue;
+    for (const pid of pids) out.set(pid, pids.filter((x) => x !== pid));
+  }
+  return out;
+}
+
+export function heapProfileShared(i: HazardInput, others: readonly number[] | undefined): Hazard | null {
+  if (!others?.length || !i.env.HEAPPROFILE) return null;
+  const shown = others.slice(0, 3).join(', ') + (others.length > 3 ? ', …' : '');
+  return {
+    id: 'heapprofile-shared',
+    severity: 'warn',
+    message: `HEAPPROFILE=${i.env.HEAPPROFILE} is shared with ${shown}: each process numbers its dumps from .0001, so they ` +
+      'overwrite one another\'s files and the last writer wins',
+    fix: 'Use --profile-heap=MATCH instead: perftop gives each process its own <comm>.<pid>.NNNN.heap.',
+  };
+}
+
 /** Symbols of the handlers gperftools installs for its dump/toggle signals (or the caller that installs them). */
 const PROFILER_CALLER = /HeapProfil|CpuProfiler|ProfileHandler|ProfilerStart|ProfilerInit|tcmalloc|perftools|MallocExtension|libprofiler/i;
 

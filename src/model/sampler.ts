@@ -5,7 +5,7 @@ import type { ProbeResult, RawProcess } from '../probe/types.js';
 import type { HistoryRecord, ReadResult } from '../native/types.js';
 import { PROFILING_OFF } from './snapshot.js';
 import type { AllocCounters, ExitInfo, Hazard, ProcessInfo, Profiling, Snapshot, SnapshotEvent, ThreadInfo } from './snapshot.js';
-import { caughtFromHistory, evaluateHazards, explainDeath, type HazardInput } from './hazards.js';
+import { caughtFromHistory, evaluateHazards, explainDeath, heapProfileShared, sharedHeapProfiles, type HazardInput } from './hazards.js';
 import { cpuPercent, perSecond } from './rates.js';
 import { copyCounters, groupSegments, segmentFileIds } from './segments.js';
 import type { PidSegments } from './segments.js';
@@ -119,12 +119,13 @@ export class Sampler {
     }
 
     const live: ProcessInfo[] = [];
+    const sharing = sharedHeapProfiles(r.processes);
     for (const raw of r.processes) {
       // perftop-init's child between its fork and its exec of the app: not the app yet (it would be reported as
       // "perftop-init", with a spawn event under that name).
       if (raw.comm === INIT_COMM && !this.states.has(raw.pid)) continue;
       this.ghosts.delete(raw.pid);
-      live.push(this.process(raw, r, segs.get(raw.pid), events, toRemove));
+      live.push(this.process(raw, r, segs.get(raw.pid), events, toRemove, sharing.get(raw.pid)));
     }
 
     // Segments of processes never seen by the probe (born and gone between ticks): their history and exit still
@@ -208,7 +209,8 @@ export class Sampler {
     };
   }
 
-  private process(raw: RawProcess, r: ProbeResult, ps: PidSegments | undefined, events: SnapshotEvent[], toRemove: Set<string>): ProcessInfo {
+  /** `heapShared`: the other processes of the tree with this one's HEAPPROFILE. */
+  private process(raw: RawProcess, r: ProbeResult, ps: PidSegments | undefined, events: SnapshotEvent[], toRemove: Set<string>, heapShared?: number[]): ProcessInfo {
     const pid = raw.pid;
     let st = this.states.get(pid);
     // A zombie's cmdline reads empty: keep the command line it was seen with, or for a root first seen dead, the
@@ -319,7 +321,8 @@ export class Sampler {
       cpuUs: (raw.ticks * 1e6) / r.clkTck,
     };
     if (!raw.zombie) st.lastInput = input;
-    const hazards = raw.zombie ? (st.death ? [st.death] : []) : evaluateHazards(input);
+    const shared = raw.zombie ? null : heapProfileShared(input, heapShared);
+    const hazards = raw.zombie ? (st.death ? [st.death] : []) : [...evaluateHazards(input), ...(shared ? [shared] : [])];
     const ids = new Set(hazards.map((h) => h.id));
     for (const h of hazards) {
       if (!st.hazards.has(h.id)) events.push({ t: r.t, pid, kind: 'hazard', hazard: h.id, severity: h.severity, message: h.message });

@@ -225,6 +225,14 @@ test('the first snapshot lists the app itself, not nothing (it waits for the exe
   }
 });
 
+test('seed 001 with the user\'s own HEAPPROFILE: parent and fork child sharing it are warned about', async () => {
+  const run = await runPerftop(['--json', '-i', '0.3', '--', 'env', 'HEAPPROFILE=/nonexistent-perftop-test/h', fixture('heapfork'), '1']);
+  assert.equal(run.status, 0, run.stderr);
+  const m = /parent (\d+) child (\d+)/.exec(run.stdout + run.stderr)!;
+  const warned = new Set(run.snapshots.flatMap((s) => s.events).filter((e) => e.kind === 'hazard' && e.hazard === 'heapprofile-shared').map((e) => e.pid));
+  assert.deepEqual([...warned].sort(), [Number(m[1]), Number(m[2])].sort());
+});
+
 test('a signal death comes back as 128+N', async () => {
   const run = await runPerftop(['--json', '--', '/bin/sh', '-c', 'kill -USR1 $$']);
   assert.equal(run.status, 138);

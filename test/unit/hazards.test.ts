@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { caughtFromHistory, dumpSignalTaken, eintrExposure, evaluateHazards, explainDeath, leaderExited, profTimerDefault, profTimerDisarmedAtExec } from '../../src/model/hazards.js';
+import { caughtFromHistory, dumpSignalTaken, eintrExposure, evaluateHazards, explainDeath, leaderExited, profTimerDefault, profTimerDisarmedAtExec, heapProfileShared, sharedHeapProfiles } from '../../src/model/hazards.js';
 import type { HazardInput } from '../../src/model/hazards.js';
 import type { HistoryRecord, TimerState } from '../../src/native/types.js';
 import { ProcProbe } from '../../src/probe/procProbe.js';
@@ -80,6 +80,22 @@ test('prof-timer-exec-disarmed: perftop disarmed ITIMER_PROF right before the la
   assert.equal(profTimerDisarmedAtExec(input({ history: [disarm, exec, rec({ kind: 'exec', old: '', new: '', detail: '/bin/true' })] })), null, 'only the last exec');
   assert.equal(profTimerDisarmedAtExec(input({ history: [rec({ kind: 'setitimer', signal: 27, detail: 'ITIMER_PROF' }), exec] })), null, "the app's own setitimer");
   assert.equal(profTimerDisarmedAtExec(input({ history: null })), null);
+});
+
+test('heapprofile-shared: processes of the tree with one HEAPPROFILE prefix overwrite each other (seed 001)', () => {
+  const env = (v?: string) => (v ? { HEAPPROFILE: v } : {});
+  const groups = sharedHeapProfiles([
+    { pid: 1, env: env('/tmp/h'), zombie: false },
+    { pid: 2, env: env('/tmp/h'), zombie: false },
+    { pid: 3, env: env('/tmp/other'), zombie: false },
+    { pid: 4, env: env('/tmp/h'), zombie: true },
+    { pid: 5, env: env(), zombie: false },
+  ]);
+  assert.deepEqual([...groups.entries()], [[1, [2]], [2, [1]]]);
+  const h = heapProfileShared(input({ pid: 1, env: env('/tmp/h') }), groups.get(1));
+  assert.equal(h?.severity, 'warn');
+  assert.match(h!.message, /HEAPPROFILE=\/tmp\/h is shared with 2: .*last writer wins/);
+  assert.equal(heapProfileShared(input({ pid: 3, env: env('/tmp/other') }), groups.get(3)), null);
 });
 
 test('dump-signal-taken: ignored dump signal', () => {
