@@ -8,6 +8,7 @@ import {
   addCleanup,
   collectStaleSessionDirs,
   createSessionDir,
+  SESSION_ROOTS,
   exitCodeOf,
   exitOnSignals,
   launch,
@@ -73,7 +74,7 @@ async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv
 
   try {
     collectStaleSegments(DEFAULT_SHM_DIR);
-    collectStaleSessionDirs();
+    for (const root of SESSION_ROOTS) collectStaleSessionDirs(root);
   } catch {
     // a segment or directory we cannot remove is someone else's: never a reason not to start
   }

@@ -1,5 +1,5 @@
 // perftop's side of the shim's control files (struct pt_ctl in native/perftop_segment.h; they live in the session
-// directory /tmp/perftop-<session>/, PERFTOP_CTL_DIR, and go with it): find each process's
+// directory (/dev/shm or /tmp)/perftop-<session>/, PERFTOP_CTL_DIR, and go with it): find each process's
 // current file, read the profiling state it reports, send one request and wait for its acknowledgement by polling
 // (the addon never blocks Node's thread). Old images' files (exec) and dead processes' files are removed here.
 import { readdirSync, unlinkSync } from 'node:fs';

@@ -17,6 +17,9 @@ export function withoutControlThreads(r: ProbeResult, names: Map<number, string>
     // The leader (tid = pid) is never the control thread, whatever it is named this instant.
     const kept = p.threads.filter((t) => t.comm !== CONTROL_THREAD || t.tid === p.pid);
     for (const t of kept) if (t.tid === p.pid && t.comm === CONTROL_THREAD) t.comm = p.comm;
+    // A leader gone with only the control thread left is a process in the middle of its exit (exit_group reaps the
+    // leader first), or one whose last own thread just ended: not a main thread that pthread_exit()ed.
+    if (p.leaderExited && kept.every((t) => t.tid === p.pid || t.state === 'Z')) p.leaderExited = false;
     if (kept.length === p.threads.length) continue;
     p.threadCount = Math.max(kept.length, p.threadCount - (p.threads.length - kept.length));
     p.threads = kept;

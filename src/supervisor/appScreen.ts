@@ -78,7 +78,9 @@ export interface WritableAppScreen extends AppScreen {
 }
 
 export function createAppScreen(cols: number, rows: number): WritableAppScreen {
-  const term = new Terminal({ cols: Math.max(1, cols), rows: Math.max(1, rows), scrollback: 0, allowProposedApi: true });
+  // logLevel off: xterm reports bytes it cannot parse (binary output, ESC + a non-ASCII byte) with console.error,
+  // which Ink's patched console prints above the frame: garbage belongs inside the pane, not over perftop.
+  const term = new Terminal({ cols: Math.max(1, cols), rows: Math.max(1, rows), scrollback: 0, allowProposedApi: true, logLevel: 'off' });
   const listeners = new Set<() => void>();
   const resizeListeners = new Set<(cols: number, rows: number) => void>();
   let pending = 0;

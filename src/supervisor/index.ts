@@ -1,5 +1,5 @@
 // The supervisor's public face: session, environment, command lookup, launch, and init's status file.
-export { sessionId, createSessionDir, collectStaleSessionDirs, addCleanup, runCleanups, exitOnSignals, type SessionDir } from './session.js';
+export { sessionId, createSessionDir, collectStaleSessionDirs, SESSION_ROOTS, sessionRoot, addCleanup, runCleanups, exitOnSignals, type SessionDir } from './session.js';
 export { shimEnv, DEFAULT_SHM_DIR, type ShimEnvOptions } from './env.js';
 export { resolveCommand, type Resolved } from './resolve.js';
 export { launch, type LaunchOptions, type RunningTree } from './launch.js';

@@ -2,7 +2,7 @@
 // which holds init's status file. Whatever ends perftop (normal exit, an error, a signal the app layer turns into
 // process.exit) runs one cleanup path: the registry below, drained once on process 'exit'.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, chmodSync, constants, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSignal } from '../probe/signals.js';
 import { pidAlive } from '../native/stale.js';
@@ -50,8 +50,25 @@ export interface SessionDir {
   remove(): void;
 }
 
+/**
+ * Where session directories go: /dev/shm (tmpfs) when it is a writable directory, else /tmp. Every image of the
+ * app creates its control file there, so a fork costs an O_CREAT in it: on a disk filesystem that was 0.4 ms of
+ * each fork (20000 short-lived children: 21 s instead of 3.5 s), on tmpfs a few microseconds.
+ */
+export function sessionRoot(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK | constants.X_OK);
+    return statSync('/dev/shm').isDirectory() ? '/dev/shm' : '/tmp';
+  } catch {
+    return '/tmp';
+  }
+}
+
+/** Where session directories of earlier perftops may be left: this one's root, and /tmp (older versions). */
+export const SESSION_ROOTS: readonly string[] = ['/dev/shm', '/tmp'];
+
 /** Creates `<root>/perftop-<session>/` with mode 0700 (exclusive: an existing path is an error, never reused). */
-export function createSessionDir(session: string, root = '/tmp'): SessionDir {
+export function createSessionDir(session: string, root = sessionRoot()): SessionDir {
   if (!SESSION_ID_RE.test(session)) throw new Error(`bad session id '${session}'`);
   const dir = join(root, `perftop-${session}`);
   mkdirSync(dir, { mode: 0o700 });

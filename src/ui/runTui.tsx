@@ -21,6 +21,10 @@ export async function runTui(session: Session, opts: TuiOptions): Promise<void> 
   // The alternate screen keeps the user's scrollback intact and gives it back on exit.
   const alt = !!stdout.isTTY;
   if (alt) stdout.write(ALT_ON);
+  // A SIGTERM/INT/HUP from outside ends perftop through process.exit (after the tree is ended), not through the
+  // finally below: the terminal must get its main screen back on that path too.
+  const leaveAlt = () => stdout.write(ALT_OFF);
+  if (alt) process.once('exit', leaveAlt);
   const instance = render(<App session={session} theme={opts.theme} exitWithApp={opts.exitWithApp} ownsScreen={alt} />, {
     stdout,
     stdin,
@@ -35,6 +39,9 @@ export async function runTui(session: Session, opts: TuiOptions): Promise<void> 
     await instance.waitUntilExit();
   } finally {
     instance.cleanup();
-    if (alt) stdout.write(ALT_OFF);
+    if (alt) {
+      process.off('exit', leaveAlt);
+      stdout.write(ALT_OFF);
+    }
   }
 }

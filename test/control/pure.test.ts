@@ -191,3 +191,13 @@ test('a leader caught carrying the control thread\'s name while it creates it ke
   assert.equal(out.processes[0].threadCount, 1);
   assert.equal(names.get(9), 'a-very-long-pro');
 });
+
+test('a leader gone with only the control thread left is an exiting process, not a main thread that left', () => {
+  const th = (tid: number, comm: string, state = 'S') => ({ tid, comm, state, ticks: 0, sigBlk: '0', sigPnd: '0', wchan: '', syscall: null });
+  const r = { processes: [
+    { pid: 5, comm: 'child', argv: [], leaderExited: true, threadCount: 2, threads: [th(5, 'child', 'Z'), th(6, 'perftop-ctl')] },
+    { pid: 7, comm: 'drain', argv: [], leaderExited: true, threadCount: 3, threads: [th(7, 'drain', 'Z'), th(8, 'perftop-ctl'), th(9, 'drainer')] },
+  ] } as unknown as ProbeResult;
+  const out = withoutControlThreads(r);
+  assert.deepEqual(out.processes.map((p) => p.leaderExited), [false, true]);
+});

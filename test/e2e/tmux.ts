@@ -72,6 +72,22 @@ export class Tmux {
     return this.waitFor(status === undefined ? /\[perftop exited \d+\]/ : new RegExp(`\\[perftop exited ${status}\\]`), 10_000);
   }
 
+  /** The screen with up to `lines` of the history above it (what scrolled off). */
+  withHistory(lines = 2000): string {
+    return this.tmux('capture-pane', '-p', '-S', `-${lines}`);
+  }
+
+  /** Is the pane on the alternate screen? */
+  altScreen(): boolean {
+    return this.tmux('display-message', '-p', '#{alternate_on}').trim() === '1';
+  }
+
+  /** perftop's own pid: the pane shell's child (env and the #! line exec into node). */
+  perftopPid(): number {
+    const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(this.panePid)], { encoding: 'utf8' });
+    return Number(out.trim().split('\n')[0]);
+  }
+
   /** Resizes the window, as a user dragging it would (tmux re-wraps what is on screen, then sends SIGWINCH). */
   resize(cols: number, rows: number): void {
     this.tmux('resize-window', '-x', String(cols), '-y', String(rows));

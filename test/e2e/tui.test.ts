@@ -45,6 +45,24 @@ test('a narrower window: the whole new frame and nothing of the old one (tmux re
   await tmux.quit();
 });
 
+test('SIGTERM to perftop from outside: it exits 143 and gives the terminal its main screen back', async (t) => {
+  const tmux = Tmux.open(t, [fixture('sigdemo'), '60']);
+  await tmux.waitFor(/sigdemo \d+ ready/, 15_000);
+  assert.equal(tmux.altScreen(), true);
+  process.kill(tmux.perftopPid(), 'SIGTERM');
+  await tmux.waitFor(/\[perftop exited 143\]/, 10_000);
+  assert.equal(tmux.altScreen(), false, 'back on the main screen');
+});
+
+test('binary garbage from the app stays in its pane: no xterm parse errors over the screen', async (t) => {
+  const tmux = Tmux.open(t, ['/bin/sh', '-c', 'head -c 300000 /bin/ls; echo; echo after-the-garbage; sleep 60']);
+  await tmux.waitFor(/after-the-garbage/, 15_000);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.doesNotMatch(tmux.withHistory(), /Parsing error|xterm\.js/);
+  assert.match(tmux.screen().split('\n')[0], /^perftop /, 'the frame is in place');
+  await tmux.quit();
+});
+
 test('help lists the keys; Enter expands threads by name', async (t) => {
   const tmux = Tmux.open(t, [fixture('tree3x4'), '30']);
   await tmux.waitFor(/tree3x4[\s\S]*tree3x4[\s\S]*tree3x4[\s\S]*tree3x4/, 15_000);
