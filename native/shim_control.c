@@ -150,31 +150,26 @@ static int pt_prefix(char *out, size_t cap, const char *dir) {
   return b.len + 1 < cap;
 }
 
+/* <prefix>.<NNNN>.<suffix>: 4 digits, as gperftools numbers its heap dumps. 0 when it does not fit. */
+static int pt_numbered(char *out, size_t cap, const char *prefix, unsigned n, const char *suffix) {
+  struct pt_buf b = {out, cap, 0};
+  pt_puts(&b, prefix);
+  pt_puts(&b, n < 1000 ? (n < 100 ? (n < 10 ? ".000" : ".00") : ".0") : ".");
+  pt_putu(&b, n);
+  pt_puts(&b, ".");
+  pt_puts(&b, suffix);
+  return b.len + 1 < cap;
+}
+
 /* <dir>/<comm>.<pid>.<NNNN>.<suffix>, the first NNNN >= 0001 whose file does not exist. */
 static int pt_next_name(char *out, size_t cap, const char *dir, const char *suffix) {
   char prefix[PT_CTL_PATH];
   if (!pt_prefix(prefix, sizeof prefix, dir)) return 0;
   for (unsigned n = 1; n <= 9999; n++) {
-    struct pt_buf b = {out, cap, 0};
-    pt_puts(&b, prefix);
-    pt_puts(&b, n < 1000 ? (n < 100 ? (n < 10 ? ".000" : ".00") : ".0") : ".");
-    pt_putu(&b, n);
-    pt_puts(&b, ".");
-    pt_puts(&b, suffix);
-    if (b.len + 1 >= cap) return 0;
+    if (!pt_numbered(out, cap, prefix, n, suffix)) return 0;
     if (access(out, F_OK) != 0 && errno == ENOENT) return 1;
   }
   return 0;
-}
-
-/* <prefix>.<NNNN>.heap for n, 4 digits as gperftools numbers its dumps. */
-static int pt_dump_name(char *out, size_t cap, const char *prefix, unsigned n) {
-  struct pt_buf b = {out, cap, 0};
-  pt_puts(&b, prefix);
-  pt_puts(&b, n < 1000 ? (n < 100 ? (n < 10 ? ".000" : ".00") : ".0") : ".");
-  pt_putu(&b, n);
-  pt_puts(&b, ".heap");
-  return b.len + 1 < cap;
 }
 
 /* The heap profiler's prefix was fixed when it started (a fork child's, in the fork handler, before the child
@@ -189,8 +184,8 @@ static void pt_name_dump(char *prefix, size_t cap) {
   *slash = 0;
   if (!pt_prefix(now, sizeof now, dir) || strcmp(now, prefix) == 0) return;
   unsigned last = 0;
-  for (unsigned n = 1; n <= 9999 && pt_dump_name(from, sizeof from, prefix, n) && access(from, F_OK) == 0; n++) last = n;
-  if (!last || !pt_dump_name(from, sizeof from, prefix, last) || !pt_dump_name(to, sizeof to, now, last)) return;
+  for (unsigned n = 1; n <= 9999 && pt_numbered(from, sizeof from, prefix, n, "heap") && access(from, F_OK) == 0; n++) last = n;
+  if (!last || !pt_numbered(from, sizeof from, prefix, last, "heap") || !pt_numbered(to, sizeof to, now, last, "heap")) return;
   if (access(to, F_OK) == 0 || rename(from, to) != 0) return;
   pt_copy(prefix, cap, now);
 }

@@ -363,15 +363,13 @@ static void pt_on_exit(int status, void *unused) {
 /* _exit skips on_exit handlers, and a fork child's `_exit(N)` that its parent reaps at once is the common case.
  * Both names are wrapped (glibc's _Exit is a separate symbol for the same function); the exit itself is the
  * syscall glibc's _exit makes. Async-signal-safe, like _exit. */
-PT_EXPORT void _exit(int status) {
+__attribute__((noreturn)) static void pt_exit_now(int status) {
   pt_store_exit(status);
   for (;;) syscall(SYS_exit_group, status);
 }
 
-PT_EXPORT void _Exit(int status) {
-  pt_store_exit(status);
-  for (;;) syscall(SYS_exit_group, status);
-}
+PT_EXPORT void _exit(int status) { pt_exit_now(status); }
+PT_EXPORT void _Exit(int status) { pt_exit_now(status); }
 
 __attribute__((constructor(101))) static void pt_init(int argc, char **argv, char **envp) {
   (void)envp;

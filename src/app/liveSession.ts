@@ -16,7 +16,6 @@ import type { ProfileActionResult } from '../model/session.js';
 
 /** Pause the PTY when the emulator has this much unparsed output queued; resume below a quarter of it. */
 const SCREEN_HIGH_WATER = 256 * 1024;
-const SIGKILL = 9;
 
 export interface LiveSessionOptions {
   title: string;
@@ -257,7 +256,7 @@ export class LiveSession implements Session {
     const res = sendSignal({ ...target, startTicks }, signal);
     // SIGKILL cannot be caught, blocked or ignored: a process that perftop SIGKILLed and that then vanishes with no
     // status from anyone (its own parent reaped it at once) died of it.
-    if (res.ok && signal === SIGKILL) this.killed.set(target.pid, Date.now());
+    if (res.ok && signalName(signal) === 'SIGKILL') this.killed.set(target.pid, Date.now());
     this.extraEvents.push({
       t: Date.now(),
       pid: target.pid,

@@ -83,8 +83,9 @@ async function run(args: RunArgs, theme: Theme | null, appEnv: NodeJS.ProcessEnv
   const profiling = args.profileCpu !== null || args.profileHeap !== null;
   // gperftools' own switches in the environment win over --profile-*: libprofiler and tcmalloc start a profile into
   // the user's path as they load, overwriting it, and perftop's never starts.
-  for (const [v, opt] of [['CPUPROFILE', args.profileCpu], ['HEAPPROFILE', args.profileHeap]] as const) {
-    if (opt !== null && appEnv[v]) throw new UserError(`${v}=${appEnv[v]} is set: gperftools would profile into that instead of --out, overwriting it; unset it to use --profile-${v === 'CPUPROFILE' ? 'cpu' : 'heap'}`, 2);
+  const switches = [['CPUPROFILE', '--profile-cpu', args.profileCpu], ['HEAPPROFILE', '--profile-heap', args.profileHeap]] as const;
+  for (const [v, option, match] of switches) {
+    if (match !== null && appEnv[v]) throw new UserError(`${v}=${appEnv[v]} is set: gperftools would profile into that instead of --out, overwriting it; unset it to use ${option}`, 2);
   }
   const tcmalloc = args.profileHeap !== null ? findTcmalloc() : null;
   if (args.profileHeap !== null && !tcmalloc)

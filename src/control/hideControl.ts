@@ -1,6 +1,7 @@
 // The shim's control thread belongs to perftop, not to the app: it is left out of what the sampler sees (thread
 // lists and counts), so the app's tree looks as it would without perftop. Pure over one probe result.
 import type { Probe, ProbeResult } from '../probe/types.js';
+import { commOf } from './match.js';
 
 /** prctl name of the shim's control thread (native/shim_control.c). */
 export const CONTROL_THREAD = 'perftop-ctl';
@@ -30,8 +31,7 @@ export function withoutControlThreads(r: ProbeResult, names: Map<number, string>
 }
 
 function commFromArgv(argv: string[]): string | undefined {
-  const base = argv[0]?.split('/').pop();
-  return base ? Buffer.from(base).subarray(0, 15).toString() : undefined;
+  return argv[0] ? commOf(argv[0]) || undefined : undefined;
 }
 
 /** A probe whose results never show control threads; `before` runs first on each tick (profiling refresh). */

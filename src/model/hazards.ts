@@ -50,9 +50,17 @@ function posixTimerSignals(i: HazardInput): number[] {
   return [...cpuTimerSignals(i), ...(i.timers?.clockTimerSignals ?? [])];
 }
 
-/** The newest exec this pid made (a failed one, a shell trying PATH entries, changed nothing). */
+/** Index of the newest exec this pid made (a failed one, a shell trying PATH entries, changed nothing), or -1.
+ * Scanned from the end in place: the rules run for every process on every tick. */
+function lastExecIndex(history: readonly HistoryRecord[] | null): number {
+  const h = history ?? [];
+  for (let k = h.length - 1; k >= 0; k--) if (h[k].kind === 'exec' && !/ \[failed\]$/.test(h[k].detail ?? '')) return k;
+  return -1;
+}
+
 function lastExec(history: readonly HistoryRecord[] | null): HistoryRecord | undefined {
-  return [...(history ?? [])].reverse().find((r) => r.kind === 'exec' && !/ \[failed\]$/.test(r.detail ?? ''));
+  const k = lastExecIndex(history);
+  return k < 0 ? undefined : history![k];
 }
 
 const SIGABRT = 6;
@@ -116,7 +124,7 @@ function carriesArmedProfTimer(r: HistoryRecord): boolean {
  * install a handler: said on screen, since the app now survives what the user may be trying to reproduce. */
 export function profTimerDisarmedAtExec(i: HazardInput): Hazard | null {
   const h = i.history ?? [];
-  const at = h.lastIndexOf(lastExec(h)!);
+  const at = lastExecIndex(h);
   if (at <= 0) return null;
   const before = h[at - 1];
   if (before.kind !== 'setitimer' || !/perftop: disarmed before exec/.test(before.detail ?? '')) return null;

@@ -36,7 +36,6 @@ export interface SamplerDeps {
 /** Shim history kept per pid for the hazard rules (across its images; the ring in the segment is smaller). */
 const HISTORY_CAP = 256;
 
-/** comm of native/out/perftop-init (15 bytes at most). */
 /** comm of perftop's init, and of the app's pid between init's fork and its exec of the app. */
 export const INIT_COMM = 'perftop-init';
 
@@ -104,7 +103,7 @@ export class Sampler {
       const st = this.states.get(pid);
       if (!st) continue;
       this.emitHistory(pid, segs.get(pid), st, events);
-      const exit = this.deps.exitOf?.(pid) ?? st.info?.exited ?? segmentExit(segs.get(pid)) ?? this.deps.killedBy?.(pid) ?? {};
+      const exit = this.deps.exitOf?.(pid) ?? st.info?.exited ?? this.lastKnownExit(pid, segs.get(pid));
       const why = st.exitEmitted ? null : this.explainExit(pid, exit, st, segs.get(pid));
       if (!st.exitEmitted) events.push(exitEvent(r.t, pid, st.comm, exit, why));
       if (st.info) {
@@ -175,13 +174,21 @@ export class Sampler {
     this.deps.segments?.close?.();
   }
 
-  /** explainDeath with the freshest facts: the final segment's timers and history over the last live sample. */
-  private explainExit(pid: number, exit: ExitInfo, st: PidState, ps: PidSegments | undefined): Hazard | null {
-    const base: HazardInput = st.lastInput ?? {
-      pid, caught: caughtFromHistory(st.history), ignored: new Set(), env: {}, leaderExited: false, threads: [],
+  /** An exit neither init nor a zombie reported: the shim's record of exit()/_exit, a SIGKILL perftop sent, else
+   * `{}` (a signal death its own parent reaped at once). */
+  private lastKnownExit(pid: number, ps: PidSegments | undefined): ExitInfo {
+    return segmentExit(ps) ?? this.deps.killedBy?.(pid) ?? {};
+  }
+
+  /** explainDeath with the freshest facts: the final segment's timers and history over the last live sample (`st`
+   * null: a process no sample saw). */
+  private explainExit(pid: number, exit: ExitInfo, st: PidState | null, ps: PidSegments | undefined): Hazard | null {
+    const history = st?.history ?? [];
+    const base: HazardInput = st?.lastInput ?? {
+      pid, caught: caughtFromHistory(history), ignored: new Set(), env: {}, leaderExited: false, threads: [],
       timers: null, history: null,
     };
-    return explainDeath(exit, { ...base, timers: ps?.current.timers ?? base.timers, history: st.history });
+    return explainDeath(exit, { ...base, timers: ps?.current.timers ?? base.timers, history });
   }
 
   /** Pids whose exit was reported without a probe-side state (short-lived): never reported twice. */
@@ -296,7 +303,7 @@ export class Sampler {
     let exited: ExitInfo | null = null;
     if (raw.zombie) {
       // init reports what it reaped; a process its own parent reaps is seen here as a zombie, with its status.
-      exited = this.deps.exitOf?.(pid) ?? (raw.exitStatus !== null ? exitFromWaitStatus(raw.exitStatus) : segmentExit(ps) ?? this.deps.killedBy?.(pid) ?? {});
+      exited = this.deps.exitOf?.(pid) ?? (raw.exitStatus !== null ? exitFromWaitStatus(raw.exitStatus) : this.lastKnownExit(pid, ps));
       if (!st.exitEmitted) {
         st.exitEmitted = true;
         st.death = this.explainExit(pid, exited, st, ps);
@@ -379,7 +386,7 @@ export class Sampler {
     if (!exit) return;
     const comm = this.rootComm();
     const ps = this.lastSegs.get(pid);
-    const why = ps ? this.explainExit(pid, exit, this.newState({ comm, argv: [], execs: 0, starttime: 0 }, 0), ps) : null;
+    const why = ps ? this.explainExit(pid, exit, null, ps) : null;
     if (!this.reportedGone.has(pid)) events.push(exitEvent(t, pid, comm, exit, why));
     this.reportedGone.add(pid);
     this.rootGhost(pid, exit, finalAlloc(ps), t, comm, why);
@@ -465,8 +472,7 @@ export function mergeGhosts(live: ProcessInfo[], ghosts: ProcessInfo[], rootPid:
 
 /** A gone process's counters from its last read segment: the totals the shim holds after the process's exit
  * (exited threads folded in), which are later than anything a tick saw while it ran. Only the image the sampler
- * was showing (same gen), or any image when none was shown. */
-/** The final read of a process's counters; `peak`: the highest peak shown for this image so far. */
+ * was showing (same gen), or any image when none was shown; `peak`: the highest peak shown for it so far. */
 function finalAlloc(ps: PidSegments | undefined, gen?: number, peak = 0): AllocCounters | null {
   // execed: that image was replaced by one that counts nothing; its counters are not the process's last ones.
   if (!ps || ps.current.execed || !ps.current.counting || (gen !== undefined && ps.current.gen !== gen)) return null;

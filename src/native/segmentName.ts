@@ -1,5 +1,8 @@
 // Segment file names, pure: perftop-<session>-<pid>-<gen>, with session = <perftop pid>x<hex>.
 
+/** Where segments (and perftop's session directories) go. */
+export const DEFAULT_SHM_DIR = '/dev/shm';
+
 export interface SegmentName {
   session: string;
   pid: number;

@@ -4,10 +4,10 @@
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadAddon, type ReaderAddon } from './addon.js';
-import { parseSegmentName, segmentPrefix } from './segmentName.js';
+import { DEFAULT_SHM_DIR, parseSegmentName, segmentPrefix } from './segmentName.js';
 import type { ReadResult, SegmentData } from './types.js';
 
-export const DEFAULT_SHM_DIR = '/dev/shm';
+export { DEFAULT_SHM_DIR };
 const CREATING_GRACE_MS = 2000;
 
 export interface SegmentReaderOptions {

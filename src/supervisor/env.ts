@@ -1,17 +1,18 @@
 // The environment the app starts with: perftop's shim first in LD_PRELOAD (ahead of anything the user preloads),
 // and the variables the shim reads (docs/INTERNALS.md). Pure: returns a new object, the base is not touched.
+import { DEFAULT_SHM_DIR } from '../native/segmentName.js';
+
+export { DEFAULT_SHM_DIR };
 
 export interface ShimEnvOptions {
   session: string;
-  /** Absolute path of libperftop.so, or null when nothing is preloaded (--no-alloc, shim not built). */
+  /** Absolute path of libperftop.so (or its count-free build), or null when the shim is not built. */
   shimPath: string | null;
   /** --alloc=MATCH; absent counts every process. */
   allocMatch?: string;
   /** Where segments go; /dev/shm unless a test points elsewhere. */
   shmDir?: string;
 }
-
-export const DEFAULT_SHM_DIR = '/dev/shm';
 
 /** ld.so splits LD_PRELOAD on colons and spaces. */
 function preloadEntries(value: string | undefined): string[] {

@@ -6,7 +6,7 @@ import { accessSync, chmodSync, constants, lstatSync, mkdirSync, readdirSync, rm
 import { join } from 'node:path';
 import { parseSignal } from '../probe/signals.js';
 import { pidAlive } from '../native/stale.js';
-import { sessionOwnerPid } from '../native/segmentName.js';
+import { DEFAULT_SHM_DIR, sessionOwnerPid } from '../native/segmentName.js';
 
 /** `<perftop pid>x<6 hex>`: unique per run, no '-' so it splits cleanly out of `perftop-<session>-<pid>-<gen>`. */
 export function sessionId(pid: number = process.pid): string {
@@ -57,15 +57,15 @@ export interface SessionDir {
  */
 export function sessionRoot(): string {
   try {
-    accessSync('/dev/shm', constants.W_OK | constants.X_OK);
-    return statSync('/dev/shm').isDirectory() ? '/dev/shm' : '/tmp';
+    accessSync(DEFAULT_SHM_DIR, constants.W_OK | constants.X_OK);
+    return statSync(DEFAULT_SHM_DIR).isDirectory() ? DEFAULT_SHM_DIR : '/tmp';
   } catch {
     return '/tmp';
   }
 }
 
-/** Where session directories of earlier perftops may be left: this one's root, and /tmp (older versions). */
-export const SESSION_ROOTS: readonly string[] = ['/dev/shm', '/tmp'];
+/** Where session directories of earlier perftops may be left: either root (older versions used /tmp only). */
+export const SESSION_ROOTS: readonly string[] = [DEFAULT_SHM_DIR, '/tmp'];
 
 /** Creates `<root>/perftop-<session>/` with mode 0700 (exclusive: an existing path is an error, never reused). */
 export function createSessionDir(session: string, root = sessionRoot()): SessionDir {

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Box, useApp, useStdout } from 'ink';
 import type { Session } from '../../model/session.js';
 import type { ProcessInfo, Snapshot } from '../../model/snapshot.js';
-import { Command, matches, type KeyEvent } from '../keys.js';
+import { Command, helpEntries, matches, type KeyEvent } from '../keys.js';
 import { computeLayout } from '../layout.js';
 import { filterItems, handlerNames, menuItems, needsConfirmation, type MenuItem } from '../signalMenuModel.js';
 import type { SnapshotStore } from '../store.js';
@@ -20,7 +20,7 @@ import { AllocTable, type AllocSort } from './AllocTable.js';
 import { AppPane } from './AppPane.js';
 import { FilesView } from './FilesView.js';
 import { Header, VIEWS, type View } from './Header.js';
-import { HelpOverlay, helpRows } from './HelpOverlay.js';
+import { HelpOverlay } from './HelpOverlay.js';
 import { ProcessTable } from './ProcessTable.js';
 import { SignalMenu, type MenuState } from './SignalMenu.js';
 import { SignalsView, signalViewLines } from './SignalsView.js';
@@ -268,7 +268,7 @@ export function App({ session, theme, exitWithApp, ownsScreen }: AppProps) {
     if (s.help) {
       // A help taller than the screen scrolls with the moving keys; any other key closes it.
       const room = Math.max(1, layoutRef.current.main + layoutRef.current.pane - 2);
-      const max = Math.max(0, helpRows() - room);
+      const max = Math.max(0, helpEntries().length - room);
       const step = matches(Command.Up, key) ? -1 : matches(Command.Down, key) ? 1 : matches(Command.PageUp, key) ? -room : matches(Command.PageDown, key) ? room : 0;
       if (step && max > 0) update({ helpTop: Math.max(0, Math.min(max, s.helpTop + step)) });
       else update({ help: false, helpTop: 0 });

@@ -3,11 +3,6 @@ import { Box } from 'ink';
 import { helpEntries } from '../keys.js';
 import { Line } from '../themeContext.js';
 
-/** Rows the help has besides its two title rows: what scrolling moves through. */
-export function helpRows(): number {
-  return helpEntries().length;
-}
-
 /** `top`: the first entry shown, when the help is taller than the screen (↑↓ scroll it, App.tsx). */
 export function HelpOverlay({ width, height, top = 0 }: { width: number; height: number; top?: number }) {
   if (height <= 0) return null;
